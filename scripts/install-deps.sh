@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages nahbar builds and tests with, idempotently (Debian 12).
+# Only missing packages are installed, so a second run is quick and needs no network.
+set -euo pipefail
+
+build_pkgs=(pkg-config gcc libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libswresample-dev libavfilter-dev libavdevice-dev libvpx-dev libopus-dev libx264-dev ffmpeg)
+test_pkgs=(chromium iproute2 nftables iptables postgresql redis-server)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  echo "Go 1.26 is required: https://go.dev/dl/ (install to /usr/local/go)" >&2
+  exit 1
+fi
