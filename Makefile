@@ -1,0 +1,42 @@
+# nahbar — two commands: `make run` (a server with a demo call) and `make test`.
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+STATICCHECK_VERSION := v0.8.2
+GOFLAGS_TEST ?= -race -count=1 -timeout 25m
+
+.PHONY: run build test deps test-deps lint vet staticcheck unit fuzz bench clean
+
+run: deps build
+	./bin/nahbar serve --demo
+
+build:
+	go build -o bin/nahbar ./cmd/nahbar
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+	@scripts/test-services.sh
+
+test: test-deps lint unit fuzz
+
+lint: vet staticcheck
+
+vet:
+	go vet ./...
+
+staticcheck:
+	@command -v staticcheck >/dev/null 2>&1 || go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	staticcheck ./...
+
+unit:
+	go test $(GOFLAGS_TEST) ./...
+
+fuzz:
+	@FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
+
+bench: deps build
+	go test -run '^$$' -bench . -benchmem ./codec/... ./mixer/...
+
+clean:
+	rm -rf bin
