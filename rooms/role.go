@@ -1,0 +1,54 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+)
+
+// Role is what a participant is in a call. It decides whether the participant
+// publishes camera and microphone or only receives the composed call.
+type Role string
+
+// The roles of a video appointment. Every role except RoleAttendee publishes.
+const (
+	RoleAdvisor     Role = "advisor"
+	RoleCitizen     Role = "citizen"
+	RoleInterpreter Role = "interpreter"
+	RoleGuardian    Role = "guardian"
+	RoleCounsel     Role = "counsel"
+	RoleAttendee    Role = "attendee" // receive-only, e.g. group information sessions
+)
+
+// Valid reports whether r is one of the known roles, so that a grant or a
+// message naming an unknown role is rejected instead of silently accepted.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdvisor, RoleCitizen, RoleInterpreter, RoleGuardian, RoleCounsel, RoleAttendee:
+		return true
+	}
+	return false
+}
+
+// Publishes reports whether participants of this role send camera and
+// microphone; attendees only receive, so the server offers them recvonly media.
+func (r Role) Publishes() bool {
+	return r.Valid() && r != RoleAttendee
+}
+
+// Grant is what a valid token entitles its bearer to: which room, under which
+// name and in which role.
+type Grant struct {
+	RoomID      string
+	DisplayName string
+	Role        Role
+}
+
+// Authorizer turns a join token into a Grant. The consumer (rooms) declares it;
+// web (later storage) implements it and keeps tokens hashed at rest.
+type Authorizer interface {
+	Authorize(ctx context.Context, token string) (Grant, error)
+}
+
+// ErrInvalidToken is returned (possibly wrapped) by an Authorizer for a
+// forged, unknown or expired token; the client then gets error{invalid_token}.
+var ErrInvalidToken = errors.New("invalid or expired token")
