@@ -72,6 +72,8 @@ type Assembler struct {
 
 	waitKey     bool // drop frames until a keyframe, the decoder could not use them
 	wantKey     bool // a keyframe is missing and nobody asked for one yet
+	gapBefore   bool // packets were lost (or never seen) before the next frame to begin
+	haveSPS     bool // an H.264 SPS was delivered, so later IDR slices can be decoded
 	lastRequest time.Time
 	err         error // what went wrong while consuming packets during this Push
 
@@ -81,14 +83,15 @@ type Assembler struct {
 
 // frameState is the frame under assembly; buf is reused from frame to frame.
 type frameState struct {
-	active  bool
-	first   bool // no payload consumed yet
-	broken  bool // a packet of it is missing or malformed: it will be dropped
-	ts      uint32
-	buf     []byte
-	inFU    bool // inside an H.264 FU-A
-	fuType  byte
-	keyNALs bool // an IDR slice or SPS was seen (H.264)
+	active   bool
+	first    bool // no payload consumed yet
+	broken   bool // a packet of it is missing or malformed: it will be dropped
+	ts       uint32
+	buf      []byte
+	inFU     bool // inside an H.264 FU-A
+	fuType   byte
+	idr, sps bool // H.264 NAL units seen that let a decoder start
+	afterGap bool // packets may be missing right before this frame
 }
 
 // event is what the test hook observes.
@@ -114,6 +117,7 @@ func NewAssembler(c Codec, now func() time.Time) *Assembler {
 		reorderDelay:     DefaultReorderDelay,
 		keyframeInterval: KeyframeRequestInterval,
 		waitKey:          true, // a decoder must start at a keyframe
+		gapBefore:        true, // and nothing is known of what came before
 	}
 }
 

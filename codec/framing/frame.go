@@ -19,8 +19,10 @@ func (a *Assembler) consume(ts uint32, marker bool, payload []byte) {
 	if !c.active {
 		c.active, c.first, c.broken, c.ts = true, true, false, ts
 		c.buf = c.buf[:0]
-		c.inFU, c.fuType, c.keyNALs = false, 0, false
+		c.inFU, c.fuType, c.idr, c.sps = false, 0, false, false
+		c.afterGap = a.gapBefore
 	}
+	a.gapBefore = false
 	if a.codec == VP8 {
 		a.addVP8(payload)
 	} else {
@@ -85,11 +87,41 @@ func (a *Assembler) addH264(p []byte) {
 	}
 }
 
-// noteNAL remembers whether the access unit can start decoding: an IDR slice or an SPS.
+// noteNAL remembers the NAL units that let a decoder start: IDR slices and SPS.
 func (a *Assembler) noteNAL(t byte) {
-	if t == nalIDR || t == nalSPS {
-		a.cur.keyNALs = true
+	switch t {
+	case nalIDR:
+		a.cur.idr = true
+	case nalSPS:
+		a.cur.sps = true
 	}
+}
+
+// h264Keyframe reports whether a decoder can start at the access unit: it carries an
+// SPS, or an IDR slice while the stream already delivered an SPS. Right after a loss
+// the SPS must be in the unit itself, since the loss may have taken a new one.
+func (a *Assembler) h264Keyframe() bool {
+	c := &a.cur
+	return c.sps || c.idr && a.haveSPS && !c.afterGap
+}
+
+// keyframeStart reports whether a payload opens a keyframe: a VP8 frame start with an
+// intra frame tag, or an H.264 SPS (alone or first in a STAP-A).
+func (a *Assembler) keyframeStart(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if a.codec == VP8 {
+		d, err := parseVP8Descriptor(p)
+		return err == nil && d.frameStart() && len(p) >= d.size+6 && p[d.size]&1 == 0 && hasVP8StartCode(p[d.size:])
+	}
+	switch p[0] & nalTypeMask {
+	case nalSPS:
+		return true
+	case nalSTAPA:
+		return len(p) > 3 && p[3]&nalTypeMask == nalSPS
+	}
+	return false
 }
 
 // appendNAL writes a start code, the NAL header and the rest of the NAL unit.
@@ -133,7 +165,7 @@ func (a *Assembler) finish() {
 	if a.codec == VP8 {
 		key = vp8Keyframe(c.buf)
 	} else {
-		key = c.keyNALs
+		key = a.h264Keyframe()
 	}
 	switch {
 	case c.broken, c.inFU, len(c.buf) == 0:
@@ -166,6 +198,9 @@ func (a *Assembler) emit(key bool) {
 	*slot = Frame{Data: data, Keyframe: key, RTPTimestamp: a.cur.ts}
 	a.qLen++
 	a.stats.FramesEmitted++
+	if a.cur.sps {
+		a.haveSPS = true
+	}
 	if key {
 		a.waitKey, a.wantKey = false, false
 		a.notify(eventEmitKey)
@@ -180,6 +215,7 @@ func (a *Assembler) lost() {
 	if a.cur.active {
 		a.cur.broken = true
 	}
+	a.gapBefore = true
 	a.waitKey, a.wantKey = true, true
 	a.notify(eventLoss)
 }

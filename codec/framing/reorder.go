@@ -21,6 +21,8 @@ type slot struct {
 // allocation once the slots have grown).
 type sequencer struct {
 	started  bool
+	primed   bool   // consumption has begun; before that, next may still move back
+	highest  uint16 // the highest sequence number parked before priming
 	next     uint16 // the sequence number to consume next
 	ring     [ringSize]slot
 	buffered int       // used slots in ring
@@ -34,9 +36,9 @@ type sequencer struct {
 // numbers compare through their signed difference, so wrap-around needs no case.
 func (a *Assembler) accept(pkt *rtp.Packet, now time.Time) {
 	s := &a.seq
-	if !s.started {
-		s.started = true
-		s.next = pkt.SequenceNumber
+	if !s.primed {
+		a.prime(pkt, now)
+		return
 	}
 	diff := int(int16(pkt.SequenceNumber - s.next))
 	switch {
@@ -48,6 +50,47 @@ func (a *Assembler) accept(pkt *rtp.Packet, now time.Time) {
 		s.far.used = false
 		a.place(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload, now)
 	}
+}
+
+// prime parks the first packets of a stream. Consumption starts at once when the
+// earliest packet begins a keyframe; otherwise earlier packets may still be on their
+// way, so it starts when the reorder window passes or the ring is half full.
+func (a *Assembler) prime(pkt *rtp.Packet, now time.Time) {
+	s := &a.seq
+	seq := pkt.SequenceNumber
+	if !s.started {
+		s.started, s.next, s.highest = true, seq, seq
+	}
+	switch diff := int(int16(seq - s.next)); {
+	case diff < 0 && int(int16(s.highest-seq)) < ringSize:
+		s.next = seq
+	case diff > 0 && diff < ringSize:
+		if diff > int(int16(s.highest-s.next)) {
+			s.highest = seq
+		}
+	case diff != 0:
+		a.stats.Late++ // too far from the packets already parked
+		return
+	}
+	sl := &s.ring[seq%ringSize]
+	if sl.used {
+		a.stats.Duplicates++
+		return
+	}
+	sl.used, sl.seq, sl.ts, sl.marker, sl.arrival = true, seq, pkt.Timestamp, pkt.Marker, now
+	sl.buf = append(sl.buf[:0], pkt.Payload...)
+	if s.buffered == 0 {
+		s.gapSince = now
+	}
+	s.buffered++
+	if first := &s.ring[s.next%ringSize]; a.keyframeStart(first.buf) || s.buffered >= reorderPackets {
+		a.startConsuming()
+	}
+}
+
+func (a *Assembler) startConsuming() {
+	a.seq.primed = true
+	a.drain()
 }
 
 // place consumes a packet that is next in line, or parks it in the ring.
@@ -111,6 +154,12 @@ func (a *Assembler) oldestWaiting() time.Time {
 
 // expire gives up the gaps whose reorder window has passed.
 func (a *Assembler) expire(now time.Time) {
+	if !a.seq.primed {
+		if a.seq.buffered == 0 || now.Sub(a.seq.gapSince) < a.reorderDelay {
+			return
+		}
+		a.startConsuming()
+	}
 	for a.seq.buffered > 0 && now.Sub(a.seq.gapSince) >= a.reorderDelay {
 		a.skipGap()
 	}
@@ -155,6 +204,7 @@ func (a *Assembler) resync(pkt *rtp.Packet, now time.Time) {
 	s.buffered = 0
 	a.lost()
 	s.far.used = false
+	s.primed = true
 	s.next = s.far.seq
 	a.consume(s.far.ts, s.far.marker, s.far.buf)
 	s.next++
