@@ -45,10 +45,10 @@ const (
 
 // Bye reasons.
 const (
-	ByeLeft       = "left"        // the client sent leave
-	ByeShutdown   = "shutdown"    // the server is shutting down
-	ByeICEFailed  = "ice_failed"  // the media connection failed and did not recover in time
-	ByeSlowClient = "slow_client" // the client did not read its signalling messages
+	ByeLeft          = "left"           // the client sent leave
+	ByeShutdown      = "shutdown"       // the server is shutting down
+	ByeICEFailed     = "ice_failed"     // the media connection failed and did not recover in time
+	ByeProtocolError = "protocol_error" // the client sent a message that does not decode
 )
 
 // Message is one signalling message. It is a flat union: Type says which of
