@@ -53,7 +53,7 @@ func all(n int) []int {
 	return idx
 }
 
-var codecs = []Codec{VP8, H264}
+var videoCodecs = []Codec{VP8, H264}
 
 func TestAssemblerDeliversEveryFrame(t *testing.T) {
 	orders := []struct {
@@ -94,7 +94,7 @@ func TestAssemblerDeliversEveryFrame(t *testing.T) {
 			return append(out, p[3:]...)
 		}},
 	}
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		for _, o := range orders {
 			t.Run(c.String()+"/"+o.name, func(t *testing.T) {
 				stream := testStream(c)
@@ -130,7 +130,7 @@ func TestAssemblerLoss(t *testing.T) {
 		{"first packet of the first keyframe", func(f [][]*rtp.Packet) []*rtp.Packet { return f[0][:1] }, []int{4, 5}, 0, 4},
 		{"first packet of the second keyframe", func(f [][]*rtp.Packet) []*rtp.Packet { return f[4][:1] }, []int{0, 1, 2, 3}, 1, 2},
 	}
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		for _, tc := range cases {
 			t.Run(c.String()+"/"+tc.name, func(t *testing.T) {
 				stream := testStream(c)
@@ -172,7 +172,7 @@ func containsPacket(ps []*rtp.Packet, p *rtp.Packet) bool {
 // A gap stays open for the reorder window: the frames behind it wait, and the loss is
 // declared only when the injected clock passes the window.
 func TestAssemblerReorderWindow(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String(), func(t *testing.T) {
 			stream := testStream(c)
 			frames := packetsPerFrame(packetize(t, c, 0, stream))
@@ -202,7 +202,7 @@ func TestAssemblerReorderWindow(t *testing.T) {
 }
 
 func TestNeedKeyframe(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String()+"/rate limited until a keyframe", func(t *testing.T) {
 			stream := testStream(c)
 			frames := packetsPerFrame(packetize(t, c, 0, stream))
@@ -275,7 +275,7 @@ func TestAssemblerWrapAround(t *testing.T) {
 		{65535, map[Codec][]int{VP8: {4, 5}, H264: {4, 5}}, 1}, // inside the first keyframe
 		{1, map[Codec][]int{VP8: all(6), H264: all(6)}, 0},     // 0 is never sent
 	}
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		for _, tc := range cases {
 			stream := testStream(c)
 			pkts := packetize(t, c, tc.start, stream)
@@ -313,7 +313,7 @@ func TestAssemblerWrapAround(t *testing.T) {
 }
 
 func TestAssemblerLateAndDuplicate(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String(), func(t *testing.T) {
 			stream := testStream(c)
 			pkts := packetize(t, c, 10, stream)
@@ -433,7 +433,7 @@ func TestAssemblerFrameTooLarge(t *testing.T) {
 }
 
 func TestAssemblerSequenceJump(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String()+"/stray packet far away", func(t *testing.T) {
 			stream := testStream(c)
 			pkts := packetize(t, c, 1000, stream)
@@ -475,7 +475,7 @@ func TestAssemblerSequenceJump(t *testing.T) {
 
 // Padding-only packets (bandwidth probes) take sequence numbers but belong to no frame.
 func TestAssemblerPadding(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String(), func(t *testing.T) {
 			stream := testStream(c)
 			var seq uint16 = 65000
@@ -502,7 +502,7 @@ func TestAssemblerPadding(t *testing.T) {
 
 // Without markers a frame ends when the next timestamp begins.
 func TestAssemblerFrameEndsAtTimestampChange(t *testing.T) {
-	for _, c := range codecs {
+	for _, c := range videoCodecs {
 		t.Run(c.String(), func(t *testing.T) {
 			stream := testStream(c)
 			var pkts []*rtp.Packet
