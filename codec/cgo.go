@@ -82,3 +82,18 @@ func bytePtr(b []byte) *C.uint8_t {
 func planePtr(b []byte, off int) *C.uint8_t {
 	return (*C.uint8_t)(unsafe.Pointer(&b[off]))
 }
+
+// framePlane returns a view of plane i of f (rows lines of its line size; for audio, one
+// "line" is the whole plane) after making f writable, so Go code can fill an AVFrame in
+// place without go-astiav's allocating copies. The view is valid until f is unreferenced,
+// reallocated or freed.
+func framePlane(f *astiav.Frame, i, rows int) ([]byte, error) {
+	if ret := C.nb_frame_make_writable(framePtr(f)); ret < 0 {
+		return nil, fmt.Errorf("make frame writable: %w", avError(ret))
+	}
+	p := C.nb_frame_plane(framePtr(f), C.int(i))
+	if p.data == nil || p.linesize <= 0 || rows <= 0 {
+		return nil, fmt.Errorf("frame has no plane %d", i)
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p.data)), int(p.linesize)*rows), nil
+}

@@ -22,8 +22,9 @@ type VideoDecoder struct {
 	frame *astiav.Frame // the latest decoded frame
 	tmp   *astiav.Frame // receives further frames while draining
 	pkt   cPacket
-	pic   *image.YCbCr  // decoder-owned output, reallocated only on a size change
+	pic   *image.YCbCr         // decoder-owned output, reallocated only on a size change
 	sws   *C.struct_SwsContext // converts pixel formats other than yuv420p
+	conv  scratchPicture       // swscale's output when it must not write into pic directly
 }
 
 // ErrCorruptFrame is returned (wrapped) for a frame the decoder could only partly decode
@@ -118,11 +119,11 @@ func (d *VideoDecoder) Decode(frame []byte) (*image.YCbCr, error) {
 // copyOut copies the decoded frame into d.pic, converting to yuv420p when needed.
 func (d *VideoDecoder) copyOut(pf astiav.PixelFormat, w, h int) error {
 	p := d.pic
-	y, u, v := planePtr(p.Y, 0), planePtr(p.Cb, 0), planePtr(p.Cr, 0)
 	switch pf {
 	case astiav.PixelFormatYuv420P, astiav.PixelFormatYuvj420P:
 		// yuvj420p has the same layout; only the nominal range differs (full vs limited),
 		// which browsers' decoders and ours both ignore for camera content.
+		y, u, v := picturePtrs(p)
 		if ret := C.nb_frame_copy_yuv420(framePtr(d.frame), y, C.int(p.YStride), u, v, C.int(p.CStride)); ret < 0 {
 			return fmt.Errorf("copy %dx%d yuv420p frame: %w", w, h, avError(ret))
 		}
@@ -133,8 +134,16 @@ func (d *VideoDecoder) copyOut(pf astiav.PixelFormat, w, h int) error {
 	if d.sws == nil {
 		return fmt.Errorf("no conversion from pixel format %s to yuv420p", pf)
 	}
-	if ret := C.nb_frame_scale_yuv420(d.sws, framePtr(d.frame), y, C.int(p.YStride), u, v, C.int(p.CStride)); ret < 0 {
+	out := p
+	if !writableInPlace(p) {
+		out = d.conv.get(w, h)
+	}
+	y, u, v := picturePtrs(out)
+	if ret := C.nb_frame_scale_yuv420(d.sws, framePtr(d.frame), y, C.int(out.YStride), u, v, C.int(out.CStride)); ret < 0 {
 		return fmt.Errorf("convert %dx%d %s to yuv420p: %w", w, h, pf, avError(ret))
+	}
+	if out != p {
+		copyPicture(p, out)
 	}
 	return nil
 }
@@ -160,4 +169,5 @@ func (d *VideoDecoder) Close() {
 		d.ctx = nil
 	}
 	d.pic = nil
+	d.conv = scratchPicture{}
 }

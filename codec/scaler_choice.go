@@ -1,0 +1,17 @@
+package codec
+
+// #cgo pkg-config: libswscale
+// #include <libswscale/swscale.h>
+import "C"
+
+// scaleFlagChoices are the swscale filters compared by TestScaleQuality and
+// BenchmarkScaleFlags, the measurement behind defaultScaleFlags.
+var scaleFlagChoices = []struct {
+	name  string
+	flags C.int
+}{
+	{"fast-bilinear", C.SWS_FAST_BILINEAR},
+	{"bilinear", C.SWS_BILINEAR},
+	{"area", C.SWS_AREA},
+	{"bicubic", C.SWS_BICUBIC},
+}
