@@ -10,7 +10,8 @@ import (
 
 // pionLogs routes pion's leveled logging into the injected slog.Logger, so a
 // deployment has one log stream and no global logger. Pion's trace and debug
-// output go to slog levels Debug-4 and Debug.
+// output go to slog levels Debug-4 and Debug; its warnings (a closed stream
+// during teardown, pings before candidates) are routine and go to Info.
 type pionLogs struct{ log *slog.Logger }
 
 func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
@@ -32,7 +33,7 @@ func (l pionLogger) Debug(msg string)                  { l.logf(slog.LevelDebug,
 func (l pionLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
 func (l pionLogger) Info(msg string)                   { l.logf(slog.LevelInfo, "%s", msg) }
 func (l pionLogger) Infof(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
-func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelWarn, "%s", msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelWarn, format, args...) }
+func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelInfo, "%s", msg) }
+func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
 func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
 func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }

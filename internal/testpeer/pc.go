@@ -1,0 +1,174 @@
+package testpeer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
+// reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
+func newAPI() (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	codecs := []struct {
+		c webrtc.RTPCodecParameters
+		t webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+	}
+	for _, c := range codecs {
+		if err := me.RegisterCodec(c.c, c.t); err != nil {
+			return nil, fmt.Errorf("register %s: %w", c.c.MimeType, err)
+		}
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// startPeerConnection creates the PeerConnection with a camera and microphone
+// track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
+func (p *Peer) startPeerConnection() error {
+	api, err := newAPI()
+	if err != nil {
+		return err
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("new peer connection: %w", err)
+	}
+	p.pc = pc
+	p.video = newVideoReceiver(p)
+	p.audio = newAudioReceiver()
+	pc.OnTrack(p.onTrack)
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		raw := json.RawMessage("null")
+		if c != nil {
+			b, err := json.Marshal(c.ToJSON())
+			if err != nil {
+				return
+			}
+			raw = b
+		}
+		if err := p.send(Message{Type: "candidate", Candidate: raw}); err != nil {
+			p.log.Debug("send candidate", "err", err)
+		}
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected && p.connected.CompareAndSwap(false, true) {
+			p.startMedia()
+		}
+		p.mu.Lock()
+		p.notifyLocked()
+		p.mu.Unlock()
+	})
+
+	if !p.opts.Publish {
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+			if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				return fmt.Errorf("add recvonly %s transceiver: %w", k, err)
+			}
+		}
+		return nil
+	}
+	cam, err := newCamera(p.opts)
+	if err != nil {
+		return err
+	}
+	p.cam = cam
+	mic, err := newMicrophone(p.opts)
+	if err != nil {
+		return err
+	}
+	p.mic = mic
+	vs, err := pc.AddTrack(cam.track)
+	if err != nil {
+		return fmt.Errorf("add camera track: %w", err)
+	}
+	as, err := pc.AddTrack(mic.track)
+	if err != nil {
+		return fmt.Errorf("add microphone track: %w", err)
+	}
+	p.spawn(func() { cam.readRTCP(vs) })
+	p.spawn(func() { drainRTCP(as) })
+	return nil
+}
+
+// sendOffer makes the client's offer (the first, or a renegotiation).
+func (p *Peer) sendOffer() error {
+	offer, err := p.pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("create offer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("set offer: %w", err)
+	}
+	return p.send(Message{Type: "offer", SDP: offer.SDP})
+}
+
+// Renegotiate sends a new offer (with an ICE restart when iceRestart is set).
+func (p *Peer) Renegotiate(iceRestart bool) error {
+	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		return fmt.Errorf("create offer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("set offer: %w", err)
+	}
+	return p.send(Message{Type: "offer", SDP: offer.SDP})
+}
+
+// startMedia runs the camera and microphone once the connection is up.
+func (p *Peer) startMedia() {
+	if p.cam == nil {
+		return
+	}
+	p.spawn(func() { p.cam.run(p.ctx) })
+	p.spawn(func() { p.mic.run(p.ctx) })
+}
+
+func (p *Peer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	switch t.Kind() {
+	case webrtc.RTPCodecTypeVideo:
+		p.spawn(func() { p.video.run(t) })
+	case webrtc.RTPCodecTypeAudio:
+		p.spawn(func() { p.audio.run(t) })
+	}
+}
+
+func drainRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// spawn runs f on a goroutine Close waits for, unless Close has begun (pion
+// callbacks can arrive late).
+func (p *Peer) spawn(f func()) {
+	p.goMu.Lock()
+	defer p.goMu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+}

@@ -1,0 +1,407 @@
+package testpeer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+)
+
+// Options configure a Peer.
+type Options struct {
+	URL   string // the signalling WebSocket, e.g. ws://127.0.0.1:1234/ws
+	Token string
+
+	// Publish sends a camera and a microphone; false offers receive-only media.
+	Publish bool
+	// Colour is the camera's solid colour (default mid grey).
+	Colour color.RGBA
+	// ToneHz is the microphone's sine frequency (default 440 Hz); 0 with
+	// Silent sends silence.
+	ToneHz float64
+	Silent bool
+	// Camera size and rate; default 320x240 at 15 fps.
+	Width, Height, FPS int
+	// Bad starts the camera in a bad-input mode (see SetBadMedia).
+	Bad BadMode
+
+	Logger *slog.Logger
+	// ProtocolVersion overrides join.v (default 1), to test version checks.
+	ProtocolVersion int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Colour == (color.RGBA{}) {
+		o.Colour = color.RGBA{R: 128, G: 128, B: 128, A: 255}
+	}
+	if o.ToneHz == 0 && !o.Silent {
+		o.ToneHz = 440
+	}
+	if o.Width <= 0 || o.Height <= 0 {
+		o.Width, o.Height = 320, 240
+	}
+	if o.FPS <= 0 {
+		o.FPS = 15
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ProtocolVersion == 0 {
+		o.ProtocolVersion = 1
+	}
+	return o
+}
+
+// Peer is one synthetic participant connected to a server.
+type Peer struct {
+	opts Options
+	log  *slog.Logger
+	conn *websocket.Conn
+	pc   *webrtc.PeerConnection
+
+	ctx       context.Context // ends with Close
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	goMu      sync.Mutex
+	stopped   bool
+	closeOnce sync.Once
+
+	joined Message
+
+	mu        sync.Mutex
+	layout    Layout
+	hasLayout bool
+	roster    []RosterEntry
+	errs      []ErrorMessage
+	bye       string
+	closedWS  bool
+	pending   []webrtc.ICECandidateInit
+	changed   chan struct{} // closed and replaced on every state change, for Wait
+
+	video *videoReceiver
+	audio *audioReceiver
+	cam   *camera
+	mic   *microphone
+
+	connected atomic.Bool
+}
+
+// Dial connects, joins with opts.Token and starts negotiating. It returns
+// once the server has answered join with joined; media flows shortly after
+// (WaitConnected). A refused join returns an ErrorMessage.
+func Dial(ctx context.Context, opts Options) (*Peer, error) {
+	opts = opts.withDefaults()
+	conn, _, err := websocket.Dial(ctx, opts.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", opts.URL, err)
+	}
+	conn.SetReadLimit(1 << 20)
+	pctx, cancel := context.WithCancel(context.Background())
+	p := &Peer{
+		opts:    opts,
+		log:     opts.Logger,
+		conn:    conn,
+		ctx:     pctx,
+		cancel:  cancel,
+		changed: make(chan struct{}),
+	}
+	join := Message{Type: "join", V: opts.ProtocolVersion, Token: opts.Token, Client: &ClientInfo{Agent: "nahbar-testpeer", Version: "1"}}
+	if err := p.send(join); err != nil {
+		p.abort()
+		return nil, err
+	}
+	// Read until joined (or a refusal) before anything else runs.
+	for {
+		typ, b, err := conn.Read(ctx)
+		if err != nil {
+			p.abort()
+			return nil, fmt.Errorf("wait for joined: %w", err)
+		}
+		if typ != websocket.MessageText {
+			continue
+		}
+		var m Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			p.abort()
+			return nil, fmt.Errorf("decode server message: %w", err)
+		}
+		if m.Type == "error" {
+			p.abort()
+			return nil, ErrorMessage{Code: m.Code, Message: m.Message}
+		}
+		if m.Type == "joined" {
+			p.joined = m
+			break
+		}
+	}
+	if err := p.startPeerConnection(); err != nil {
+		p.abort()
+		return nil, err
+	}
+	p.spawn(p.readLoop)
+	if err := p.sendOffer(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Peer) abort() {
+	p.cancel()
+	_ = p.conn.CloseNow()
+}
+
+// ID is the participant id the server assigned.
+func (p *Peer) ID() string { return p.joined.ParticipantID }
+
+// Joined is the server's joined message.
+func (p *Peer) Joined() Message { return p.joined }
+
+func (p *Peer) send(m Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", m.Type, err)
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	if err := p.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return fmt.Errorf("send %s: %w", m.Type, err)
+	}
+	return nil
+}
+
+// Send sends a raw message, for tests of the protocol itself.
+func (p *Peer) Send(m Message) error { return p.send(m) }
+
+// SendRaw sends arbitrary bytes as a text message.
+func (p *Peer) SendRaw(b []byte) error {
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	return p.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// notifyLocked wakes everyone in Wait. p.mu must be held.
+func (p *Peer) notifyLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// Wait polls cond whenever the peer's state changes (and at least every
+// 50 ms, for media counters) until it holds or ctx ends.
+func (p *Peer) Wait(ctx context.Context, cond func() bool) error {
+	for {
+		if cond() {
+			return nil
+		}
+		p.mu.Lock()
+		ch := p.changed
+		p.mu.Unlock()
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// readLoop handles server messages until the socket closes.
+func (p *Peer) readLoop() {
+	defer func() {
+		p.mu.Lock()
+		p.closedWS = true
+		p.notifyLocked()
+		p.mu.Unlock()
+	}()
+	for {
+		typ, b, err := p.conn.Read(p.ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			continue
+		}
+		var m Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			p.log.Warn("undecodable server message", "err", err)
+			continue
+		}
+		if err := p.handle(m); err != nil {
+			p.log.Warn("handle server message", "type", m.Type, "err", err)
+		}
+	}
+}
+
+func (p *Peer) handle(m Message) error {
+	switch m.Type {
+	case "answer":
+		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
+			return fmt.Errorf("apply answer: %w", err)
+		}
+		return p.flushCandidates()
+	case "offer":
+		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
+			return fmt.Errorf("apply server offer: %w", err)
+		}
+		answer, err := p.pc.CreateAnswer(nil)
+		if err != nil {
+			return fmt.Errorf("answer server offer: %w", err)
+		}
+		if err := p.pc.SetLocalDescription(answer); err != nil {
+			return fmt.Errorf("set answer: %w", err)
+		}
+		if err := p.send(Message{Type: "answer", SDP: answer.SDP}); err != nil {
+			return err
+		}
+		return p.flushCandidates()
+	case "candidate":
+		var c *candidateInit
+		if err := json.Unmarshal(m.Candidate, &c); err != nil {
+			return fmt.Errorf("decode candidate: %w", err)
+		}
+		init := webrtc.ICECandidateInit{}
+		if c != nil {
+			init = webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex, UsernameFragment: c.UsernameFragment}
+		}
+		if p.pc.RemoteDescription() == nil {
+			p.mu.Lock()
+			p.pending = append(p.pending, init)
+			p.mu.Unlock()
+			return nil
+		}
+		return p.pc.AddICECandidate(init)
+	case "roster":
+		p.mu.Lock()
+		p.roster = m.Participants
+		p.notifyLocked()
+		p.mu.Unlock()
+	case "layout":
+		p.mu.Lock()
+		p.layout = Layout{View: m.View, Width: m.Width, Height: m.Height, Cells: m.Cells}
+		p.hasLayout = true
+		p.notifyLocked()
+		p.mu.Unlock()
+	case "error":
+		p.mu.Lock()
+		p.errs = append(p.errs, ErrorMessage{Code: m.Code, Message: m.Message})
+		p.notifyLocked()
+		p.mu.Unlock()
+	case "bye":
+		p.mu.Lock()
+		p.bye = m.Reason
+		if p.bye == "" {
+			p.bye = "(none)"
+		}
+		p.notifyLocked()
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+func (p *Peer) flushCandidates() error {
+	p.mu.Lock()
+	pending := p.pending
+	p.pending = nil
+	p.mu.Unlock()
+	var errs []error
+	for _, c := range pending {
+		if err := p.pc.AddICECandidate(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Layout returns the last layout message.
+func (p *Peer) Layout() (Layout, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.layout, p.hasLayout
+}
+
+// Roster returns the last roster message.
+func (p *Peer) Roster() []RosterEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]RosterEntry(nil), p.roster...)
+}
+
+// Errors returns the error messages received so far.
+func (p *Peer) Errors() []ErrorMessage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]ErrorMessage(nil), p.errs...)
+}
+
+// HasError reports whether an error with code was received.
+func (p *Peer) HasError(code string) bool {
+	for _, e := range p.Errors() {
+		if e.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Bye returns the reason of the server's bye ("" before one arrived) and
+// whether the socket has closed.
+func (p *Peer) Bye() (reason string, closed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bye, p.closedWS
+}
+
+// Connected reports whether the PeerConnection is connected.
+func (p *Peer) Connected() bool { return p.connected.Load() }
+
+// Mute sends mute{audio, video}; nil leaves a kind unchanged.
+func (p *Peer) Mute(audio, video *bool) error {
+	return p.send(Message{Type: "mute", Audio: audio, Video: video})
+}
+
+// Leave sends leave and waits (until ctx ends) for the server to close the
+// socket, then closes the peer.
+func (p *Peer) Leave(ctx context.Context) error {
+	err := p.send(Message{Type: "leave"})
+	if err == nil {
+		err = p.Wait(ctx, func() bool { _, closed := p.Bye(); return closed })
+	}
+	p.Close()
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	return nil
+}
+
+// Close drops the peer at once: media stops, the PeerConnection and the socket
+// close without a leave (as when a browser tab dies).
+func (p *Peer) Close() { p.closeOnce.Do(p.close) }
+
+func (p *Peer) close() {
+	p.goMu.Lock()
+	p.stopped = true
+	p.goMu.Unlock()
+	p.cancel()
+	if p.pc != nil {
+		_ = p.pc.Close()
+	}
+	_ = p.conn.CloseNow()
+	p.wg.Wait()
+	if p.cam != nil {
+		p.cam.close()
+	}
+	if p.mic != nil {
+		p.mic.close()
+	}
+}

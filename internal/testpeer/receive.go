@@ -1,0 +1,249 @@
+package testpeer
+
+import (
+	"image"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nahbar/nahbar/codec"
+	"github.com/nahbar/nahbar/codec/framing"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// fpsWindow is the span FPS averages over.
+const fpsWindow = 2 * time.Second
+
+// videoReceiver assembles and decodes the composed video the server sends
+// and keeps the latest picture.
+type videoReceiver struct {
+	p *Peer
+
+	mu      sync.Mutex
+	pic     *image.YCbCr // copy of the latest decoded picture
+	frames  uint64
+	first   time.Time // when the first picture was decoded
+	times   [64]time.Time
+	errors  uint64
+	lastErr error
+}
+
+func newVideoReceiver(p *Peer) *videoReceiver { return &videoReceiver{p: p} }
+
+func (v *videoReceiver) run(t *webrtc.TrackRemote) {
+	kind, fc := codec.KindVP8, framing.VP8
+	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
+		kind, fc = codec.KindH264, framing.H264
+	}
+	dec, err := codec.NewVideoDecoder(kind)
+	if err != nil {
+		v.p.log.Error("new video decoder", "err", err)
+		return
+	}
+	defer dec.Close()
+	asm := framing.NewAssembler(fc, time.Now)
+	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
+	buf := make([]byte, 1600)
+	var pkt rtp.Packet
+	for {
+		n, _, err := t.Read(buf)
+		if err != nil {
+			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		if err := asm.Push(&pkt); err != nil {
+			v.noteError(err)
+		}
+		for {
+			f, ok := asm.Pop()
+			if !ok {
+				break
+			}
+			pic, err := dec.Decode(f.Data)
+			if err != nil {
+				v.noteError(err)
+				continue
+			}
+			if pic != nil {
+				v.store(pic)
+			}
+		}
+		if asm.NeedKeyframe() {
+			_ = v.p.pc.WriteRTCP(pli)
+		}
+	}
+}
+
+func (v *videoReceiver) noteError(err error) {
+	v.mu.Lock()
+	v.errors++
+	v.lastErr = err
+	v.mu.Unlock()
+}
+
+func (v *videoReceiver) store(pic *image.YCbCr) {
+	now := time.Now()
+	v.mu.Lock()
+	if v.pic == nil || v.pic.Rect != pic.Rect {
+		v.pic = image.NewYCbCr(pic.Rect, image.YCbCrSubsampleRatio420)
+	}
+	copyPicture(v.pic, pic)
+	if v.frames == 0 {
+		v.first = now
+	}
+	v.times[v.frames%uint64(len(v.times))] = now
+	v.frames++
+	v.mu.Unlock()
+}
+
+func copyPicture(dst, src *image.YCbCr) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	for y := 0; y < h; y++ {
+		copy(dst.Y[y*dst.YStride:y*dst.YStride+w], src.Y[y*src.YStride:])
+	}
+	cw, ch := (w+1)/2, (h+1)/2
+	for y := 0; y < ch; y++ {
+		copy(dst.Cb[y*dst.CStride:y*dst.CStride+cw], src.Cb[y*src.CStride:])
+		copy(dst.Cr[y*dst.CStride:y*dst.CStride+cw], src.Cr[y*src.CStride:])
+	}
+}
+
+// Picture returns a copy of the latest composed picture the peer decoded,
+// or nil before the first.
+func (p *Peer) Picture() *image.YCbCr {
+	v := p.video
+	if v == nil {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.pic == nil {
+		return nil
+	}
+	c := image.NewYCbCr(v.pic.Rect, image.YCbCrSubsampleRatio420)
+	copyPicture(c, v.pic)
+	return c
+}
+
+// FramesReceived is how many composed pictures the peer decoded.
+func (p *Peer) FramesReceived() uint64 {
+	if p.video == nil {
+		return 0
+	}
+	p.video.mu.Lock()
+	defer p.video.mu.Unlock()
+	return p.video.frames
+}
+
+// FirstFrameAt is when the first composed picture was decoded (zero before).
+func (p *Peer) FirstFrameAt() time.Time {
+	if p.video == nil {
+		return time.Time{}
+	}
+	p.video.mu.Lock()
+	defer p.video.mu.Unlock()
+	return p.video.first
+}
+
+// FPS is the decoded frame rate over the last two seconds.
+func (p *Peer) FPS() float64 {
+	v := p.video
+	if v == nil {
+		return 0
+	}
+	now := time.Now()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := 0
+	for _, t := range v.times {
+		if !t.IsZero() && now.Sub(t) <= fpsWindow {
+			n++
+		}
+	}
+	return float64(n) / fpsWindow.Seconds()
+}
+
+// VideoErrors is how many received packets or frames failed to assemble or
+// decode, and the last such error.
+func (p *Peer) VideoErrors() (uint64, error) {
+	if p.video == nil {
+		return 0, nil
+	}
+	p.video.mu.Lock()
+	defer p.video.mu.Unlock()
+	return p.video.errors, p.video.lastErr
+}
+
+// audioRing is how much received audio the peer keeps.
+const audioRing = 2 * sampleRate
+
+// audioReceiver decodes the mixed audio into a ring of PCM.
+type audioReceiver struct {
+	mu    sync.Mutex
+	ring  []int16
+	total uint64
+}
+
+func newAudioReceiver() *audioReceiver { return &audioReceiver{ring: make([]int16, audioRing)} }
+
+func (a *audioReceiver) run(t *webrtc.TrackRemote) {
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		return
+	}
+	defer dec.Close()
+	buf := make([]byte, 1600)
+	pcm := make([]int16, codec.MaxFrameSamples)
+	var pkt rtp.Packet
+	for {
+		n, _, err := t.Read(buf)
+		if err != nil {
+			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
+			continue
+		}
+		n, err = dec.Decode(pkt.Payload, pcm)
+		if err != nil {
+			continue
+		}
+		a.mu.Lock()
+		for _, s := range pcm[:n] {
+			a.ring[a.total%audioRing] = s
+			a.total++
+		}
+		a.mu.Unlock()
+	}
+}
+
+// Audio returns the last n samples (48 kHz mono) of the received mix, fewer
+// if fewer arrived so far.
+func (p *Peer) Audio(n int) []int16 {
+	a := p.audio
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n = min(n, audioRing, int(a.total))
+	out := make([]int16, n)
+	start := a.total - uint64(n)
+	for i := range out {
+		out[i] = a.ring[(start+uint64(i))%audioRing]
+	}
+	return out
+}
+
+// AudioSamples is how many samples of the mix arrived so far.
+func (p *Peer) AudioSamples() uint64 {
+	if p.audio == nil {
+		return 0
+	}
+	p.audio.mu.Lock()
+	defer p.audio.mu.Unlock()
+	return p.audio.total
+}
