@@ -1,0 +1,540 @@
+// nahbar join page: camera preview, join, one composed picture and one
+// mixed sound from the server, mute/camera/leave. It speaks the signalling
+// protocol of docs/signalling.md over one WebSocket. No build step, no
+// dependencies; the page's Content-Security-Policy forbids inline script.
+'use strict';
+
+(function () {
+  const PROTOCOL_VERSION = 1;
+  const CLIENT_VERSION = '1';
+  const MAX_RECONNECTS = 5;
+
+  const main = document.getElementById('main');
+  const token = main.dataset.token;
+  const publishes = main.dataset.publishes === 'true';
+  const audioProcessing = main.dataset.audioProcessing !== 'off';
+
+  const el = {
+    status: document.getElementById('status'),
+    prejoin: document.getElementById('prejoin'),
+    join: document.getElementById('join'),
+    call: document.getElementById('call'),
+    remote: document.getElementById('remote'),
+    remoteAudio: document.getElementById('remote-audio'),
+    labels: document.getElementById('labels'),
+    preview: document.getElementById('preview'),
+    mic: document.getElementById('mic'),
+    cam: document.getElementById('cam'),
+    sound: document.getElementById('sound'),
+    leave: document.getElementById('leave'),
+    roster: document.getElementById('roster'),
+  };
+
+  // All mutable state lives here; window.nahbar exposes it read-only.
+  const s = {
+    state: 'idle', // idle, preview, connecting, connected, reconnecting, left, error
+    ws: null,
+    pc: null,
+    participantId: '',
+    local: null, // MediaStream from getUserMedia
+    audioSender: null,
+    videoSender: null,
+    micMuted: false,
+    camOff: false,
+    layout: null,
+    roster: [],
+    pendingCandidates: [],
+    reconnects: 0,
+    reconnectTimer: 0,
+    remoteStream: null,
+  };
+
+  window.nahbar = Object.freeze({
+    get pc() { return s.pc; },
+    get state() { return s.state; },
+    get layout() { return s.layout; },
+    get roster() { return s.roster.slice(); },
+    get participantId() { return s.participantId; },
+  });
+
+  // ---- status text, in words a citizen understands ----
+
+  function setState(state, text) {
+    s.state = state;
+    main.dataset.state = state;
+    if (text) {
+      el.status.textContent = text;
+    }
+  }
+
+  const errorText = {
+    invalid_token: 'This invitation link is not valid or has expired. Please ask the office that invited you for a new link.',
+    unsupported_version: 'The video service has been updated. Please reload this page.',
+    server_closing: 'The video service is restarting. We will reconnect you in a moment.',
+    bad_sdp: 'Your browser and the video service could not agree on how to connect. Please try a current version of Chrome, Edge, Firefox or Safari.',
+    bad_candidate: 'There is a problem with the network connection. We keep trying.',
+    bad_media: 'Your camera or microphone signal could not be read by the video service.',
+    bad_message: 'Something went wrong while connecting. We will try again.',
+    internal: 'Something went wrong on our side. We will try again.',
+  };
+  // Codes after which trying again cannot help.
+  const fatalCodes = new Set(['invalid_token', 'unsupported_version']);
+  // Codes the call survives: show them, keep going.
+  const softCodes = new Set(['bad_candidate', 'bad_media']);
+
+  // ---- camera and microphone ----
+
+  function audioConstraints() {
+    return {
+      echoCancellation: audioProcessing,
+      noiseSuppression: audioProcessing,
+      autoGainControl: audioProcessing,
+      channelCount: 1,
+    };
+  }
+
+  function videoConstraints() {
+    return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 30 } };
+  }
+
+  async function startPreview() {
+    if (!publishes) {
+      setState('preview', 'Press “Join the appointment” when you are ready.');
+      el.join.disabled = false;
+      return;
+    }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      setState('preview', 'This browser cannot use a camera here. You can still join and watch and listen. The page must be opened over https.');
+      el.join.disabled = false;
+      return;
+    }
+    setState('preview', 'Asking for your camera and microphone…');
+    try {
+      s.local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: videoConstraints() });
+    } catch (err) {
+      console.warn('getUserMedia', err);
+      s.local = null;
+      setState('preview', deviceErrorText(err) + ' You can still join without them.');
+      el.join.disabled = false;
+      return;
+    }
+    el.preview.srcObject = s.local;
+    setState('preview', 'Your camera and microphone work. Press “Join the appointment” when you are ready.');
+    el.join.disabled = false;
+  }
+
+  function deviceErrorText(err) {
+    switch (err && err.name) {
+      case 'NotAllowedError':
+        return 'You did not allow the camera and microphone. Allow them in your browser’s address bar and reload the page.';
+      case 'NotFoundError':
+        return 'No camera or microphone was found.';
+      case 'NotReadableError':
+        return 'Your camera or microphone is being used by another program. Close it and reload the page.';
+      default:
+        return 'Your camera or microphone could not be started.';
+    }
+  }
+
+  // ---- signalling ----
+
+  function send(msg) {
+    if (s.ws && s.ws.readyState === WebSocket.OPEN) {
+      s.ws.send(JSON.stringify(msg));
+    }
+  }
+
+  function connect() {
+    clearTimeout(s.reconnectTimer);
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(proto + '//' + location.host + '/ws');
+    s.ws = ws;
+    ws.onopen = () => {
+      send({ type: 'join', v: PROTOCOL_VERSION, token: token, client: { agent: navigator.userAgent.slice(0, 250), version: CLIENT_VERSION } });
+    };
+    ws.onmessage = (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (err) {
+        console.warn('undecodable signalling message', err);
+        return;
+      }
+      handle(msg).catch((err) => {
+        console.error('handling', msg && msg.type, err);
+      });
+    };
+    ws.onclose = () => {
+      if (s.ws !== ws) {
+        return; // an old socket we replaced
+      }
+      s.ws = null;
+      if (s.state === 'connecting' || s.state === 'connected' || s.state === 'reconnecting') {
+        reconnect('The connection was interrupted. Reconnecting…');
+      }
+    };
+  }
+
+  async function handle(msg) {
+    switch (msg.type) {
+      case 'joined':
+        s.participantId = msg.participant_id;
+        s.reconnects = 0;
+        await startPeer();
+        break;
+      case 'answer':
+        if (s.pc) {
+          await s.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+          await flushCandidates();
+        }
+        break;
+      case 'offer':
+        await onServerOffer(msg.sdp);
+        break;
+      case 'candidate':
+        await onRemoteCandidate(msg.candidate);
+        break;
+      case 'roster':
+        s.roster = Array.isArray(msg.participants) ? msg.participants : [];
+        renderRoster();
+        renderLabels();
+        break;
+      case 'layout':
+        s.layout = { view: msg.view, width: msg.width, height: msg.height, cells: msg.cells || [] };
+        renderLabels();
+        break;
+      case 'error':
+        onServerError(msg.code, msg.message);
+        break;
+      case 'bye':
+        onBye(msg.reason);
+        break;
+      default:
+        console.warn('unknown signalling message', msg.type);
+    }
+  }
+
+  function onServerError(code, message) {
+    console.warn('server error', code, message);
+    const text = errorText[code] || 'Something went wrong. We will try again.';
+    if (fatalCodes.has(code)) {
+      stopCall();
+      setState('error', text);
+      el.join.disabled = true;
+      return;
+    }
+    if (softCodes.has(code)) {
+      el.status.textContent = text;
+      return;
+    }
+    if (code === 'bad_sdp') {
+      stopCall();
+      setState('error', text);
+      return;
+    }
+    reconnect(text);
+  }
+
+  function onBye(reason) {
+    switch (reason) {
+      case 'left':
+        return; // our own leave; already handled
+      case 'shutdown':
+        reconnect('The video service is restarting. We will reconnect you in a moment.');
+        return;
+      default:
+        reconnect('The connection was lost. Reconnecting…');
+    }
+  }
+
+  // ---- WebRTC ----
+
+  async function startPeer() {
+    closePeer();
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    s.pc = pc;
+    s.pendingCandidates = [];
+    s.remoteStream = new MediaStream();
+
+    const direction = publishes ? 'sendrecv' : 'recvonly';
+    const audioTrack = s.local ? s.local.getAudioTracks()[0] : null;
+    const videoTrack = s.local && !s.camOff ? s.local.getVideoTracks()[0] : null;
+    const streams = s.local ? [s.local] : [];
+    const audio = pc.addTransceiver(audioTrack || 'audio', { direction: direction, streams: streams });
+    const video = pc.addTransceiver(videoTrack || 'video', { direction: direction, streams: streams });
+    s.audioSender = audio.sender;
+    s.videoSender = video.sender;
+
+    pc.onicecandidate = (ev) => {
+      send({ type: 'candidate', candidate: ev.candidate ? ev.candidate.toJSON() : null });
+    };
+    pc.ontrack = (ev) => {
+      s.remoteStream.addTrack(ev.track);
+      if (ev.track.kind === 'video') {
+        el.remote.srcObject = new MediaStream([ev.track]);
+      } else {
+        el.remoteAudio.srcObject = new MediaStream([ev.track]);
+        playAudio();
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      if (s.pc !== pc) {
+        return;
+      }
+      switch (pc.connectionState) {
+        case 'connected':
+          setState('connected', 'You are connected.' + (publishes ? ' Others can see and hear you.' : ''));
+          el.join.disabled = false;
+          break;
+        case 'disconnected':
+          setState('reconnecting', 'The connection is unstable. Please wait…');
+          break;
+        case 'failed':
+          reconnect('The connection was lost. Reconnecting…');
+          break;
+      }
+    };
+
+    showCall();
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    send({ type: 'offer', sdp: pc.localDescription.sdp });
+    if (s.micMuted || s.camOff) {
+      send({ type: 'mute', audio: s.micMuted, video: s.camOff });
+    }
+  }
+
+  // The server renegotiates (e.g. to move us to another tier); the client is
+  // the polite side: an offer of its own in flight is rolled back.
+  async function onServerOffer(sdp) {
+    const pc = s.pc;
+    if (!pc) {
+      return;
+    }
+    if (pc.signalingState === 'have-local-offer') {
+      await pc.setLocalDescription({ type: 'rollback' });
+    }
+    await pc.setRemoteDescription({ type: 'offer', sdp: sdp });
+    await flushCandidates();
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    send({ type: 'answer', sdp: pc.localDescription.sdp });
+  }
+
+  async function onRemoteCandidate(c) {
+    if (!s.pc || !c || !c.candidate) {
+      return; // end-of-candidates needs no action
+    }
+    if (!s.pc.remoteDescription) {
+      s.pendingCandidates.push(c);
+      return;
+    }
+    try {
+      await s.pc.addIceCandidate(c);
+    } catch (err) {
+      console.warn('addIceCandidate', err);
+    }
+  }
+
+  async function flushCandidates() {
+    const list = s.pendingCandidates;
+    s.pendingCandidates = [];
+    for (const c of list) {
+      await onRemoteCandidate(c);
+    }
+  }
+
+  function playAudio() {
+    const p = el.remoteAudio.play();
+    if (p && p.catch) {
+      p.then(() => { el.sound.hidden = true; }).catch(() => {
+        el.sound.hidden = false; // autoplay refused: let the user start sound
+      });
+    }
+  }
+
+  function closePeer() {
+    if (s.pc) {
+      s.pc.onicecandidate = null;
+      s.pc.ontrack = null;
+      s.pc.onconnectionstatechange = null;
+      s.pc.close();
+      s.pc = null;
+    }
+    s.audioSender = null;
+    s.videoSender = null;
+  }
+
+  function stopCall() {
+    clearTimeout(s.reconnectTimer);
+    closePeer();
+    if (s.ws) {
+      const ws = s.ws;
+      s.ws = null;
+      ws.close();
+    }
+    s.layout = null;
+    s.roster = [];
+    renderRoster();
+    renderLabels();
+  }
+
+  function reconnect(text) {
+    stopCall();
+    if (s.reconnects >= MAX_RECONNECTS) {
+      setState('error', 'We could not reconnect you. Please check your internet connection and press “Join the appointment” again.');
+      s.reconnects = 0;
+      showPrejoin();
+      return;
+    }
+    s.reconnects++;
+    setState('reconnecting', text);
+    const delay = Math.min(8000, 500 * Math.pow(2, s.reconnects - 1));
+    s.reconnectTimer = setTimeout(connect, delay);
+  }
+
+  // ---- controls ----
+
+  function join() {
+    el.join.disabled = true;
+    s.reconnects = 0;
+    setState('connecting', 'Connecting…');
+    connect();
+  }
+
+  function leave() {
+    send({ type: 'leave' });
+    stopCall();
+    setState('left', 'You have left the appointment. You can close this page, or join again.');
+    showPrejoin();
+  }
+
+  function toggleMic() {
+    s.micMuted = !s.micMuted;
+    const track = s.local && s.local.getAudioTracks()[0];
+    if (track) {
+      track.enabled = !s.micMuted;
+    }
+    el.mic.setAttribute('aria-pressed', String(s.micMuted));
+    el.mic.textContent = s.micMuted ? 'Unmute microphone' : 'Mute microphone';
+    el.status.textContent = s.micMuted ? 'Your microphone is muted.' : 'Your microphone is on.';
+    send({ type: 'mute', audio: s.micMuted });
+  }
+
+  // Turning the camera off stops it (its light goes out) rather than sending
+  // black pictures; turning it on asks for a new camera track.
+  async function toggleCam() {
+    el.cam.disabled = true;
+    try {
+      if (!s.camOff) {
+        s.camOff = true;
+        const track = s.local && s.local.getVideoTracks()[0];
+        if (s.videoSender) {
+          await s.videoSender.replaceTrack(null);
+        }
+        if (track) {
+          track.stop();
+          s.local.removeTrack(track);
+        }
+      } else {
+        const fresh = await navigator.mediaDevices.getUserMedia({ video: videoConstraints() });
+        const track = fresh.getVideoTracks()[0];
+        if (!s.local) {
+          s.local = new MediaStream();
+        }
+        s.local.addTrack(track);
+        if (s.videoSender) {
+          await s.videoSender.replaceTrack(track);
+        }
+        el.preview.srcObject = s.local;
+        s.camOff = false;
+      }
+    } catch (err) {
+      console.warn('camera', err);
+      el.status.textContent = deviceErrorText(err);
+    } finally {
+      el.cam.disabled = false;
+    }
+    el.cam.setAttribute('aria-pressed', String(s.camOff));
+    el.cam.textContent = s.camOff ? 'Turn camera on' : 'Turn camera off';
+    el.status.textContent = s.camOff ? 'Your camera is off.' : 'Your camera is on.';
+    send({ type: 'mute', video: s.camOff });
+  }
+
+  // ---- rendering ----
+
+  function showCall() {
+    el.prejoin.hidden = true;
+    el.call.hidden = false;
+    el.mic.hidden = !publishes || !s.local;
+    el.cam.hidden = !publishes || !s.local;
+    main.classList.add('in-call');
+  }
+
+  function showPrejoin() {
+    el.call.hidden = true;
+    el.prejoin.hidden = false;
+    el.join.disabled = false;
+    main.classList.remove('in-call');
+    el.join.focus();
+  }
+
+  function nameOf(id) {
+    const p = s.roster.find((e) => e.id === id);
+    return p ? p.name : '';
+  }
+
+  function renderRoster() {
+    el.roster.replaceChildren();
+    for (const p of s.roster) {
+      const li = document.createElement('li');
+      let text = p.name || 'Participant';
+      if (p.id === s.participantId) {
+        text += ' (you)';
+      }
+      const notes = [];
+      if (p.audio_muted) {
+        notes.push('microphone muted');
+      }
+      if (p.video_muted) {
+        notes.push('camera off');
+      }
+      if (notes.length) {
+        text += ' – ' + notes.join(', ');
+      }
+      li.textContent = text;
+      el.roster.appendChild(li);
+    }
+  }
+
+  // Name labels sit over the cells the layout message names.
+  function renderLabels() {
+    el.labels.replaceChildren();
+    const l = s.layout;
+    if (!l || !l.cells) {
+      return;
+    }
+    if (l.width > 0 && l.height > 0) {
+      el.labels.parentElement.style.aspectRatio = l.width + ' / ' + l.height;
+    }
+    for (const c of l.cells) {
+      const span = document.createElement('span');
+      span.className = 'label';
+      span.textContent = nameOf(c.participant_id);
+      span.style.left = (c.x * 100) + '%';
+      span.style.top = ((c.y + c.h) * 100) + '%';
+      if (span.textContent) {
+        el.labels.appendChild(span);
+      }
+    }
+  }
+
+  el.join.addEventListener('click', join);
+  el.leave.addEventListener('click', leave);
+  el.mic.addEventListener('click', toggleMic);
+  el.cam.addEventListener('click', () => { toggleCam(); });
+  el.sound.addEventListener('click', playAudio);
+  window.addEventListener('pagehide', () => { send({ type: 'leave' }); });
+
+  startPreview();
+})();

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// recovery turns a panic in a handler into a 500 and a log line, so one bad
+// request cannot take the server down. http.ErrAbortHandler keeps its meaning.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(p)
+			}
+			log.Error("handler panic", "method", c.Request.Method, "path", redactPath(c.Request.URL.Path),
+				"panic", p, "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				jsonError(c, http.StatusInternalServerError, "internal", "internal server error")
+			}
+			c.Abort()
+		}()
+		c.Next()
+	}
+}
+
+// requestLogger logs one line per request. It never logs secrets: the token
+// in /j/<token> is redacted, the query string (which could carry a token) and
+// request headers (Authorization) are not logged at all.
+func requestLogger(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case c.Request.URL.Path == "/healthz" || strings.HasPrefix(c.Request.URL.Path, "/static/"):
+			level = slog.LevelDebug
+		}
+		log.LogAttrs(c.Request.Context(), level, "http request",
+			slog.String("method", c.Request.Method),
+			slog.String("path", redactPath(c.Request.URL.Path)),
+			slog.Int("status", status),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", c.ClientIP()),
+		)
+	}
+}
+
+// redactPath hides the invitation token in join links.
+func redactPath(p string) string {
+	if strings.HasPrefix(p, "/j/") {
+		return "/j/[redacted]"
+	}
+	return p
+}
+
+// securityHeaders sets the defaults for every response; the join page
+// widens the Content-Security-Policy just enough for itself.
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		c.Next()
+	}
+}
+
+// limitBody caps request bodies; decoding then fails with a clear 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// apiError is the JSON shape of every error the API returns.
+type apiError struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func jsonError(c *gin.Context, status int, code, msg string) {
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(status, apiError{Error: code, Message: msg})
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/rooms"
+)
+
+// joinPage renders /j/:token, the page a participant opens from an invitation.
+type joinPage struct {
+	cfg     Config
+	store   *Store
+	assets  *assets
+	tmpl    *template.Template
+	csp     string
+	version string
+}
+
+// joinData is the template's view; it is web's own shape, not a storage model.
+type joinData struct {
+	Version         string
+	Valid           bool
+	Token           string
+	RoomName        string
+	DisplayName     string
+	Role            string
+	Publishes       bool
+	AudioProcessing bool
+}
+
+func newJoinPage(cfg Config, a *assets) (*joinPage, error) {
+	tmpl, err := template.ParseFS(assetFS, "assets/join.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse join page template: %w", err)
+	}
+	// No inline script or style anywhere: everything comes from /static.
+	// connect-src 'self' covers ws(s) to the same host in current browsers.
+	csp := strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src 'self' data:",
+		"media-src 'self' blob: mediastream:",
+		"connect-src 'self'",
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
+	return &joinPage{cfg: cfg, store: cfg.Store, assets: a, tmpl: tmpl, csp: csp, version: a.version}, nil
+}
+
+func (p *joinPage) serve(c *gin.Context) {
+	token := c.Param("token")
+	data := joinData{Version: p.version, AudioProcessing: p.cfg.AudioProcessing}
+	status := http.StatusOK
+	grant, err := p.store.Authorize(c.Request.Context(), token)
+	switch {
+	case err == nil:
+		room, _ := p.store.Room(grant.RoomID)
+		data.Valid = true
+		data.Token = token
+		data.RoomName = room.Name
+		data.DisplayName = grant.DisplayName
+		data.Role = string(grant.Role)
+		data.Publishes = grant.Role.Publishes()
+	case errors.Is(err, rooms.ErrInvalidToken):
+		status = http.StatusNotFound
+	default:
+		p.cfg.Logger.Error("join page: authorize", "err", err)
+		status = http.StatusInternalServerError
+	}
+
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", p.csp)
+	h.Set("Cache-Control", "no-store") // the page carries the token
+	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()")
+	var buf strings.Builder
+	if err := p.tmpl.Execute(&buf, data); err != nil {
+		p.cfg.Logger.Error("join page: render", "err", err)
+		jsonError(c, http.StatusInternalServerError, "internal", "internal server error")
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", []byte(buf.String()))
+}

@@ -1,0 +1,209 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/nahbar/nahbar/rooms"
+)
+
+// tokenBytes is the entropy of one invitation token: 256 bits, so guessing
+// one is hopeless even without rate limits.
+const tokenBytes = 32
+
+// ErrRoomNotFound is returned when an invitation names a room that was never
+// created (or is gone).
+var ErrRoomNotFound = errors.New("room not found")
+
+// Room is what the API knows about a room; the media side (rooms.Manager)
+// creates its own state lazily when the first participant joins.
+type Room struct {
+	ID   string
+	Name string
+}
+
+// Invitation is a freshly issued token. The token itself is returned exactly
+// once; the store keeps only its SHA-256 hash.
+type Invitation struct {
+	Token     string
+	RoomID    string
+	ExpiresAt time.Time
+}
+
+// StoreConfig injects the clock and the randomness so tests can drive expiry
+// and reproduce identifiers.
+type StoreConfig struct {
+	Now  func() time.Time // default time.Now
+	Rand io.Reader        // default crypto/rand.Reader
+	// MaxRooms and MaxTokens bound memory against a runaway API client;
+	// 0 means 10,000 rooms and 100,000 live tokens.
+	MaxRooms, MaxTokens int
+}
+
+// Store is the in-memory room directory and token store. It implements
+// rooms.Authorizer until storage/ provides persistent invitations. Tokens are
+// kept only as SHA-256 hashes, so a memory dump does not reveal usable links.
+type Store struct {
+	now       func() time.Time
+	rand      io.Reader
+	maxRooms  int
+	maxTokens int
+
+	mu     sync.Mutex
+	rooms  map[string]Room
+	tokens map[[sha256.Size]byte]tokenEntry
+}
+
+type tokenEntry struct {
+	grant     rooms.Grant
+	expiresAt time.Time
+}
+
+var _ rooms.Authorizer = (*Store)(nil)
+
+// NewStore returns an empty store.
+func NewStore(cfg StoreConfig) *Store {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.MaxRooms <= 0 {
+		cfg.MaxRooms = 10_000
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = 100_000
+	}
+	return &Store{
+		now:       cfg.Now,
+		rand:      cfg.Rand,
+		maxRooms:  cfg.MaxRooms,
+		maxTokens: cfg.MaxTokens,
+		rooms:     make(map[string]Room),
+		tokens:    make(map[[sha256.Size]byte]tokenEntry),
+	}
+}
+
+// CreateRoom registers a room under a fresh random identifier.
+func (s *Store) CreateRoom(name string) (Room, error) {
+	id, err := s.randomString(12)
+	if err != nil {
+		return Room{}, fmt.Errorf("create room %q: %w", name, err)
+	}
+	room := Room{ID: id, Name: name}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.rooms) >= s.maxRooms {
+		return Room{}, fmt.Errorf("create room %q: limit of %d rooms reached", name, s.maxRooms)
+	}
+	s.rooms[id] = room
+	return room, nil
+}
+
+// Room looks a room up by identifier.
+func (s *Store) Room(id string) (Room, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.rooms[id]
+	return r, ok
+}
+
+// Issue creates a token that lets one person join roomID with the given
+// role and display name until ttl has passed.
+func (s *Store) Issue(roomID string, role rooms.Role, displayName string, ttl time.Duration) (Invitation, error) {
+	if ttl <= 0 {
+		return Invitation{}, fmt.Errorf("issue token for room %s: ttl %v is not positive", roomID, ttl)
+	}
+	raw := make([]byte, tokenBytes)
+	if _, err := io.ReadFull(s.rand, raw); err != nil {
+		return Invitation{}, fmt.Errorf("issue token for room %s: read random: %w", roomID, err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	entry := tokenEntry{
+		grant:     rooms.Grant{RoomID: roomID, DisplayName: displayName, Role: role},
+		expiresAt: now.Add(ttl),
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.rooms[roomID]; !ok {
+		return Invitation{}, fmt.Errorf("issue token for room %s: %w", roomID, ErrRoomNotFound)
+	}
+	if len(s.tokens) >= s.maxTokens {
+		s.sweepLocked(now)
+		if len(s.tokens) >= s.maxTokens {
+			return Invitation{}, fmt.Errorf("issue token for room %s: limit of %d live tokens reached", roomID, s.maxTokens)
+		}
+	}
+	s.tokens[sha256.Sum256(raw)] = entry
+	return Invitation{Token: token, RoomID: roomID, ExpiresAt: entry.expiresAt}, nil
+}
+
+// Authorize implements rooms.Authorizer: it maps a token to the grant it was
+// issued for, or fails with an error wrapping rooms.ErrInvalidToken.
+func (s *Store) Authorize(_ context.Context, token string) (rooms.Grant, error) {
+	raw, err := parseToken(token)
+	if err != nil {
+		return rooms.Grant{}, err
+	}
+	sum := sha256.Sum256(raw)
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.tokens[sum]
+	if !ok {
+		return rooms.Grant{}, fmt.Errorf("authorize: unknown token: %w", rooms.ErrInvalidToken)
+	}
+	if !now.Before(e.expiresAt) {
+		delete(s.tokens, sum)
+		return rooms.Grant{}, fmt.Errorf("authorize: token expired at %s: %w", e.expiresAt.UTC().Format(time.RFC3339), rooms.ErrInvalidToken)
+	}
+	return e.grant, nil
+}
+
+// Sweep forgets expired tokens; Issue also does it when the store is full.
+func (s *Store) Sweep() {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+}
+
+func (s *Store) sweepLocked(now time.Time) {
+	for k, e := range s.tokens {
+		if !now.Before(e.expiresAt) {
+			delete(s.tokens, k)
+		}
+	}
+}
+
+// parseToken checks the shape of a presented token before any lookup, so
+// garbage is rejected with a clear reason and never reaches the map.
+func parseToken(token string) ([]byte, error) {
+	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
+		return nil, fmt.Errorf("authorize: token has %d characters, want %d: %w",
+			len(token), base64.RawURLEncoding.EncodedLen(tokenBytes), rooms.ErrInvalidToken)
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil {
+		return nil, fmt.Errorf("authorize: token is not base64url: %w", rooms.ErrInvalidToken)
+	}
+	return raw, nil
+}
+
+func (s *Store) randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
