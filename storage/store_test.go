@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestOpenMigratesOnceAndReopens(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store, clk *clock) {
+		ctx := context.Background()
+		v, err := s.SchemaVersion(ctx)
+		must(t, err)
+		if v != LatestSchemaVersion() {
+			t.Fatalf("schema version %d, want %d", v, LatestSchemaVersion())
+		}
+		// Running the migration again is a no-op.
+		must(t, s.migrate(ctx))
+		var n int64
+		must(t, s.rdb.Model(&SchemaMigration{}).Count(&n).Error)
+		if n != int64(len(migrations)) {
+			t.Fatalf("%d schema_migrations rows, want %d", n, len(migrations))
+		}
+		c, err := s.Capacity(ctx)
+		must(t, err)
+		if c != 100 {
+			t.Fatalf("capacity %d, want the configured default 100", c)
+		}
+	})
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	clk := &clock{t: monday(7, 0)}
+	cfg := testConfig(clk)
+	s := openSQLiteStore(t, cfg)
+	must(t, s.wdb.Create(&SchemaMigration{Version: LatestSchemaVersion() + 1, Name: "from the future"}).Error)
+	dir := s.cfg.DataDir
+	must(t, s.Close())
+	cfg.DataDir = dir
+	_, err := Open(context.Background(), cfg)
+	if err == nil {
+		t.Fatal("opened a database whose schema is newer than the binary")
+	}
+}
+
+func TestOpenRejectsBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"unknown driver", Config{Driver: "mysql"}},
+		{"sqlite without dir", Config{Driver: DriverSQLite}},
+		{"postgres without dsn", Config{Driver: DriverPostgres}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tc.cfg)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
