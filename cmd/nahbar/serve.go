@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/web"
+)
+
+// serve wires the server together and runs it until ctx ends, then shuts
+// down gracefully: first stop taking HTTP requests, then say bye to every
+// participant and free the media, both within cfg.ShutdownTimeout.
+func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	// 1. Data directory (storage/ will keep its database here).
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+
+	// 2. The API key: a demo generates one so a newcomer needs no setup.
+	if cfg.APIKey == "" {
+		key, err := randomKey()
+		if err != nil {
+			return err
+		}
+		cfg.APIKey = key
+		fmt.Fprintf(stdout, "Demo API key (generated): %s\n", key)
+	}
+
+	// 3. Rooms and invitations (in memory), then the media side that checks them.
+	store := web.NewStore(web.StoreConfig{})
+	mgr, err := rooms.NewManager(rooms.Config{
+		PublicIPs:  cfg.PublicIPs,
+		UDPPort:    cfg.UDPPort,
+		UDPPortMin: uint16(cfg.UDPPortMin),
+		UDPPortMax: uint16(cfg.UDPPortMax),
+		Logger:     log.With("component", "rooms"),
+	}, store)
+	if err != nil {
+		return fmt.Errorf("start media server: %w", err)
+	}
+	closeMedia := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := mgr.Close(cctx); err != nil {
+			log.Warn("close rooms", "err", err)
+		}
+	}
+
+	// 4. The HTTP application.
+	handler, err := web.New(web.Config{
+		PublicURL:       cfg.PublicURL,
+		APIKey:          cfg.APIKey,
+		Store:           store,
+		AudioProcessing: cfg.AudioProcessing,
+		Logger:          log.With("component", "web"),
+	}, mgr)
+	if err != nil {
+		closeMedia()
+		return fmt.Errorf("build web app: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		closeMedia()
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	log.Info("nahbar started", "version", version, "listen", addr.String(), "udp_port", cfg.UDPPort,
+		"public_ips", cfg.PublicIPs, "data_dir", cfg.DataDir)
+	fmt.Fprintf(stdout, "nahbar is listening on http://%s\n", addr)
+
+	// 5. The demo room, printed for a newcomer.
+	if cfg.Demo {
+		if err := printDemo(stdout, store, demoBase(cfg.PublicURL, addr)); err != nil {
+			_ = ln.Close()
+			closeMedia()
+			return err
+		}
+	}
+
+	// 6. Serve until a signal (ctx) or a listener failure.
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case serveErr = <-served:
+		log.Error("http server stopped", "err", serveErr)
+	}
+
+	// 7. Graceful shutdown.
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	closeMedia()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", serveErr)
+	}
+	log.Info("nahbar stopped")
+	return nil
+}
+
+func randomKey() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate API key: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
