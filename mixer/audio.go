@@ -116,6 +116,21 @@ func (a *audioState) mixView(v *audioView, r *roster) {
 	v.lim.process(a.mix, v.pcm)
 }
 
+// newAudioView is everything of an audio view but the codec (benchmarks mix into it).
+func newAudioView(m *Mixer, v ViewID, excluded ParticipantID) *audioView {
+	av := &audioView{
+		view: v, excluded: excluded, m: m,
+		log:  m.log.With("view", v, "codec", "opus"),
+		lim:  newLimiter(),
+		pcm:  make([]int16, FrameSamples),
+		out:  make([]byte, maxOpusPacket),
+		jobs: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+	}
+	av.outs.Store(&[]audioSub{})
+	return av
+}
+
 func (v *audioView) run() {
 	defer v.m.workers.Done()
 	defer v.enc.Close()
@@ -166,16 +181,8 @@ func (m *Mixer) SubscribeAudio(v ViewID, out AudioOutput) (unsubscribe func(), e
 		if err != nil {
 			return nil, fmt.Errorf("subscribe audio to %s: %w", v, err)
 		}
-		av = &audioView{
-			view: v, excluded: excluded, m: m, enc: enc,
-			log:  m.log.With("view", v, "codec", "opus"),
-			lim:  newLimiter(),
-			pcm:  make([]int16, FrameSamples),
-			out:  make([]byte, maxOpusPacket),
-			jobs: make(chan struct{}, 1),
-			stop: make(chan struct{}),
-		}
-		av.outs.Store(&[]audioSub{})
+		av = newAudioView(m, v, excluded)
+		av.enc = enc
 		m.audioViews[v] = av
 		m.storeAudioList()
 		m.workers.Add(1)

@@ -61,12 +61,19 @@ func newVideoEncoder(m *Mixer, key videoKey, excluded ParticipantID) (*videoEnco
 	if err != nil {
 		return nil, err
 	}
+	e := newVideoView(m, key, excluded)
+	e.enc = enc
+	return e, nil
+}
+
+// newVideoView is everything of a videoEncoder but the codec (benchmarks compose into it).
+func newVideoView(m *Mixer, key videoKey, excluded ParticipantID) *videoEncoder {
+	t := key.tier
 	e := &videoEncoder{
 		key:      key,
 		excluded: excluded,
 		log:      m.log.With("view", key.view, "tier", t.Name, "codec", t.Codec.String(), "size", [2]int{t.Width, t.Height}),
 		m:        m,
-		enc:      enc,
 		canvas:   codec.NewPicture(t.Width, t.Height),
 		jobs:     make(chan uint64, 1),
 		stop:     make(chan struct{}),
@@ -75,7 +82,7 @@ func newVideoEncoder(m *Mixer, key videoKey, excluded ParticipantID) (*videoEnco
 	e.outs.Store(&[]videoSub{})
 	e.tiles.Store(&[]Tile{})
 	fillRect(e.canvas, e.canvas.Rect, blackY, neutralChroma, neutralChroma)
-	return e, nil
+	return e
 }
 
 // run is the encoder goroutine. It owns the codec encoder and frees it on stop.

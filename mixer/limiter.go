@@ -59,7 +59,11 @@ func (l *limiter) process(mix []int32, out []int16) {
 		}
 		y := float32(v) * g
 		y = min(max(y, -limitCeiling), limitCeiling)
-		out[i] = int16(math.Round(float64(y)))
+		if y >= 0 { // round half away from zero, without a float64 round trip
+			out[i] = int16(y + 0.5)
+		} else {
+			out[i] = int16(y - 0.5)
+		}
 	}
 	l.gain = g1
 }
