@@ -77,6 +77,7 @@ func (s *Store) CreateAdvisor(ctx context.Context, actorID uint, n NewAdvisor) (
 	if err != nil {
 		return a, fmt.Errorf("create advisor: %w", err)
 	}
+	email = strings.ToLower(email) // login e-mails compare case-insensitively
 	name, err := cleanName("name", n.Name, 200)
 	if err != nil {
 		return a, fmt.Errorf("create advisor: %w", err)
@@ -113,10 +114,7 @@ func (s *Store) CreateAdvisor(ctx context.Context, actorID uint, n NewAdvisor) (
 		if err := createAll(tx, a.Languages, a.Topics); err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, a.TenantID, actorID, "advisor.create", "advisor", a.ID)
-		}
-		return nil
+		return s.audit(tx, a.TenantID, actorID, "advisor.create", "advisor", a.ID)
 	})
 	return a, err
 }
@@ -193,10 +191,7 @@ func (s *Store) SetPassword(ctx context.Context, actorID, id uint, password stri
 		if err := tx.Model(&a).Update("password_hash", hash).Error; err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, a.TenantID, actorID, "advisor.password", "advisor", id)
-		}
-		return nil
+		return s.audit(tx, a.TenantID, actorID, "advisor.password", "advisor", id)
 	})
 }
 
@@ -206,10 +201,7 @@ func (s *Store) SetPassword(ctx context.Context, actorID, id uint, password stri
 func (s *Store) Authenticate(ctx context.Context, email, password string) (Advisor, error) {
 	var a Advisor
 	hash := s.dummyHash()
-	email = strings.TrimSpace(email)
-	if at := strings.LastIndexByte(email, '@'); at >= 0 {
-		email = email[:at] + strings.ToLower(email[at:])
-	}
+	email = strings.ToLower(strings.TrimSpace(email))
 	err := s.read(ctx).Preload("Languages").Preload("Topics").Where("email = ?", email).Take(&a).Error
 	found := err == nil
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {

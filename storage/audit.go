@@ -9,8 +9,12 @@ import (
 )
 
 // audit notes an advisor action inside the transaction that performs it, so the log
-// and the change commit together.
+// and the change commit together. actorID 0 is the system (command line, Seed, the
+// cluster) and is not logged.
 func (s *Store) audit(tx *gorm.DB, tenantID, actorID uint, action, targetType string, targetID uint) error {
+	if actorID == 0 {
+		return nil
+	}
 	e := AuditEntry{TenantID: tenantID, ActorID: actorID, Action: action, TargetType: targetType,
 		TargetID: strconv.FormatUint(uint64(targetID), 10), At: dbTime(s.now())}
 	if err := tx.Create(&e).Error; err != nil {
@@ -22,6 +26,9 @@ func (s *Store) audit(tx *gorm.DB, tenantID, actorID uint, action, targetType st
 // Audit records an action done elsewhere (e.g. "call.admit" by rooms through web).
 // targetID names a record, never a person's data.
 func (s *Store) Audit(ctx context.Context, tenantID, actorID uint, action, targetType, targetID string) error {
+	if actorID == 0 {
+		return fmt.Errorf("audit: %w", invalid("actor", "missing"))
+	}
 	if action == "" || len(action) > 64 || len(targetType) > 32 || len(targetID) > 64 {
 		return fmt.Errorf("audit: %w", invalid("action", "empty or too long"))
 	}

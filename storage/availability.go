@@ -48,10 +48,7 @@ func (s *Store) SetWeeklyAvailability(ctx context.Context, actorID, advisorID ui
 				return err
 			}
 		}
-		if actorID != 0 {
-			return s.audit(tx, a.TenantID, actorID, "availability.set", "advisor", advisorID)
-		}
-		return nil
+		return s.audit(tx, a.TenantID, actorID, "availability.set", "advisor", advisorID)
 	})
 }
 
@@ -76,10 +73,7 @@ func (s *Store) AddException(ctx context.Context, actorID, advisorID uint, kind 
 		if err := tx.Create(&e).Error; err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, a.TenantID, actorID, "availability.exception", "advisor", advisorID)
-		}
-		return nil
+		return s.audit(tx, a.TenantID, actorID, "availability.exception", "advisor", advisorID)
 	})
 	return e, err
 }

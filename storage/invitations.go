@@ -65,10 +65,7 @@ func (s *Store) Invite(ctx context.Context, actorID uint, n NewInvitation) (Invi
 		if err := tx.Omit("Registrations").Create(&inv).Error; err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, a.TenantID, actorID, "invitation.create."+string(n.Role), "appointment", a.ID)
-		}
-		return nil
+		return s.audit(tx, a.TenantID, actorID, "invitation.create."+string(n.Role), "appointment", a.ID)
 	})
 	if err != nil {
 		return Invitation{}, "", err

@@ -54,10 +54,7 @@ func (s *Store) CreateAppointmentType(ctx context.Context, actorID uint, n NewAp
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, t.TenantID, actorID, "type.create", "appointment_type", t.ID)
-		}
-		return nil
+		return s.audit(tx, t.TenantID, actorID, "type.create", "appointment_type", t.ID)
 	})
 	return t, err
 }
@@ -119,9 +116,6 @@ func (s *Store) SetCapacity(ctx context.Context, tenantID, actorID uint, units i
 		if err := tx.Save(&CapacityConfig{ID: 1, TotalUnits: units}).Error; err != nil {
 			return err
 		}
-		if actorID != 0 {
-			return s.audit(tx, tenantID, actorID, "capacity.set", "capacity", 1)
-		}
-		return nil
+		return s.audit(tx, tenantID, actorID, "capacity.set", "capacity", 1)
 	})
 }
