@@ -136,7 +136,9 @@ func (m *Mixer) composeInto(e *videoEncoder, r *roster, layout Layout, speaker P
 			pic, err = e.srcs[i].scaledTo(w, h, c.tick, c.scaler, &c.pool)
 		}
 		if err != nil {
-			m.stats.composeErrors.Add(1)
+			if n := m.stats.composeErrors.Add(1); n&(n-1) == 0 { // 1st, 2nd, 4th… not every tick
+				m.log.Error("compose tile", "participant", tile.Participant, "screen", tile.Screen, "size", [2]int{w, h}, "err", err, "errors", n)
+			}
 			fillRect(e.canvas, tile.Picture, blackY, neutralChroma, neutralChroma)
 			continue
 		}

@@ -47,7 +47,6 @@ type videoEncoder struct {
 	srcs     []*videoSource
 	parts    []*participant
 	arranged []Tile
-	composed bool // canvas holds arranged (black bars painted)
 
 	// encoder goroutine
 	lastForced time.Time

@@ -5,6 +5,8 @@ import (
 	"image"
 	"testing"
 	"time"
+
+	"github.com/nahbar/nahbar/codec"
 )
 
 // room3 is three solid-colour publishers (a red, b green, c blue) and a receive-only d.
@@ -317,8 +319,10 @@ func TestKeyframesAreCoalesced(t *testing.T) {
 		t.Fatal("the first frame is no keyframe")
 	}
 	clock.Advance(2 * time.Second)
-	if next() || next() {
-		t.Fatal("keyframe without a request")
+	for i := 0; i < 2; i++ {
+		if next() {
+			t.Fatal("keyframe without a request")
+		}
 	}
 	for i := 0; i < 50; i++ { // fifty receivers send a PLI
 		m.RequestKeyframe(ViewAll, DefaultTier)
@@ -448,4 +452,27 @@ func TestSubscribeErrors(t *testing.T) {
 	}
 	m.ComposeTick() // no-ops after Close
 	m.AudioTick()
+}
+
+// TestH264TierHasItsOwnEncoder: receivers that only take H.264 share an encoder of their
+// own, and what it sends decodes to the same picture.
+func TestH264TierHasItsOwnEncoder(t *testing.T) {
+	m, _, colours := room3(t)
+	vp8 := newDecoded(t)
+	mustSubscribeVideo(t, m, ViewAll, DefaultTier, vp8.sink)
+	h264Tier := DefaultTier
+	h264Tier.Codec = codec.KindH264
+	dec, err := codec.NewVideoDecoder(codec.KindH264)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	h264 := &decoded{sink: newVideoSink(), dec: dec}
+	mustSubscribeVideo(t, m, ViewAll, h264Tier, h264.sink)
+	if n := m.Stats().VideoEncoders; n != 2 {
+		t.Fatalf("%d encoders for VP8 and H.264 of one view", n)
+	}
+	m.ComposeTick()
+	vp8.next(t)
+	checkView(t, m, ViewAll, h264.next(t), []ParticipantID{"a", "b", "c"}, colours)
 }
