@@ -133,7 +133,7 @@ func (m *Mixer) composeInto(e *videoEncoder, r *roster, layout Layout, speaker P
 		if tile.Placeholder() {
 			pic, err = e.parts[i].placeholder.get(w, h)
 		} else {
-			pic, err = e.srcs[i].scaledTo(w, h, c.tick, c.scaler, &c.pool)
+			pic, err = e.srcs[i].scaledTo(w, h, c.tick, c.scaler, &c.pool, &m.stats.scales)
 		}
 		if err != nil {
 			if n := m.stats.composeErrors.Add(1); n&(n-1) == 0 { // 1st, 2nd, 4th… not every tick

@@ -72,7 +72,7 @@ func (s *videoSource) latch(now time.Time, staleAfter time.Duration, hidden bool
 
 // scaledTo returns the latched picture at w x h, scaling it at most once per size per new
 // picture however many views show it (compose loop).
-func (s *videoSource) scaledTo(w, h int, tick uint64, sc *codec.Scaler, pool *codec.PicturePool) (*image.YCbCr, error) {
+func (s *videoSource) scaledTo(w, h int, tick uint64, sc *codec.Scaler, pool *codec.PicturePool, scales *atomic.Uint64) (*image.YCbCr, error) {
 	if s.pic.Rect.Dx() == w && s.pic.Rect.Dy() == h {
 		return s.pic, nil
 	}
@@ -93,6 +93,7 @@ func (s *videoSource) scaledTo(w, h int, tick uint64, sc *codec.Scaler, pool *co
 			return nil, err
 		}
 		c.gen = s.gen
+		scales.Add(1)
 	}
 	return c.pic, nil
 }

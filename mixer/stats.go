@@ -18,6 +18,7 @@ type Stats struct {
 	AudioFramesSkipped uint64
 	KeyframesForced    uint64
 	EncodeErrors       uint64
+	Scales             uint64 // source pictures scaled: at most one per source, cell size and new picture
 	ComposeErrors      uint64 // scaling or placeholder failures (the tile stays black)
 	RejectedPictures   uint64 // pictures PublishVideo/PublishScreen refused
 
@@ -32,6 +33,7 @@ type counters struct {
 	audioEncoded, audioSkipped      atomic.Uint64
 	keyframesForced, encodeErrors   atomic.Uint64
 	composeErrors, rejectedPictures atomic.Uint64
+	scales                          atomic.Uint64
 }
 
 // Stats returns the current figures.
@@ -65,6 +67,7 @@ func (m *Mixer) Stats() Stats {
 	s.AudioFramesSkipped = c.audioSkipped.Load()
 	s.KeyframesForced = c.keyframesForced.Load()
 	s.EncodeErrors = c.encodeErrors.Load()
+	s.Scales = c.scales.Load()
 	s.ComposeErrors = c.composeErrors.Load()
 	s.RejectedPictures = c.rejectedPictures.Load()
 	return s

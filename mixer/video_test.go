@@ -476,3 +476,43 @@ func TestH264TierHasItsOwnEncoder(t *testing.T) {
 	vp8.next(t)
 	checkView(t, m, ViewAll, h264.next(t), []ParticipantID{"a", "b", "c"}, colours)
 }
+
+// TestEachSourceScaledOncePerCellSize: three views that show c at the same cell size cost
+// one scale of c per new picture, and none while c sends nothing new.
+func TestEachSourceScaledOncePerCellSize(t *testing.T) {
+	m, _, _ := room3(t)
+	for _, id := range []ParticipantID{"a", "b", "c"} {
+		if err := m.PublishVideo(id, solid(640, 360, green)); err != nil { // needs scaling to 320x180
+			t.Fatal(err)
+		}
+	}
+	var sinks []*videoSink
+	for _, v := range []ViewID{ViewAll, ViewExcluding("a"), ViewExcluding("b")} {
+		s := newVideoSink()
+		sinks = append(sinks, s)
+		mustSubscribeVideo(t, m, v, DefaultTier, s)
+	}
+	tick := func() {
+		m.ComposeTick()
+		for _, s := range sinks {
+			s.next(t)
+		}
+	}
+	tick()
+	// "all" is a 2x2 grid (cells 320x180), the others 2 side by side (320x360 cells, 320x180
+	// pictures): one size, so each source is scaled once for all three canvases.
+	if got := m.Stats().Scales; got != 3 {
+		t.Fatalf("%d scales for 3 sources in 3 views, want 3", got)
+	}
+	tick()
+	if got := m.Stats().Scales; got != 3 {
+		t.Fatalf("%d scales after a tick without new pictures, want still 3", got)
+	}
+	if err := m.PublishVideo("b", solid(640, 360, red)); err != nil {
+		t.Fatal(err)
+	}
+	tick()
+	if got := m.Stats().Scales; got != 4 {
+		t.Fatalf("%d scales after b's new picture, want 4", got)
+	}
+}
