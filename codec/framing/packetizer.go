@@ -63,13 +63,17 @@ func (p *Packetizer) Next() (seq uint16, timestamp uint32) {
 
 // Samples converts a frame duration into RTP clock units, rounded, for Packetize.
 func (p *Packetizer) Samples(d time.Duration) uint32 {
+	if d <= 0 {
+		return 0
+	}
 	return uint32((int64(d)*int64(p.clockRate) + int64(time.Second)/2) / int64(time.Second))
 }
 
 // Packetize sends one encoded frame as RTP packets through emit, then advances the
 // timestamp by samples (the frame's duration in clock units). Video frames end with the
-// marker bit. emit must not keep the packet or its payload after it returns: both are
-// reused for the next packet (pion's TrackLocalStaticRTP.WriteRTP copies what it needs).
+// marker bit. emit must neither keep nor modify the packet or its payload: both are
+// reused for the next packet, and the payload may point into frame
+// (pion's TrackLocalStaticRTP.WriteRTP copies what it needs).
 // An error from emit stops the frame; the timestamp still advances so the stream's
 // timing stays right.
 func (p *Packetizer) Packetize(frame []byte, samples uint32, emit func(*rtp.Packet) error) error {

@@ -257,6 +257,7 @@ func TestPacketizerSamples(t *testing.T) {
 		{90000, time.Second / 10, 9000},
 		{48000, 20 * time.Millisecond, 960},
 		{48000, 0, 0},
+		{48000, -time.Second, 0},
 	}
 	for _, tc := range cases {
 		if got := NewPacketizer(VP8, 1, 96, tc.clock).Samples(tc.d); got != tc.want {
