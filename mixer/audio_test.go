@@ -169,7 +169,7 @@ func TestActiveSpeakerAndLevels(t *testing.T) {
 	if sp := m.ActiveSpeaker(); sp != "a" {
 		t.Fatalf("speaker switched to %q within a second", sp)
 	}
-	run(15, 3000, 12000) // past a second: b
+	run(20, 3000, 12000) // past a second (the 300 ms level window needs ~4 frames to show the margin): b
 	if sp := m.ActiveSpeaker(); sp != "b" {
 		t.Fatalf("speaker %q, want b after a second of louder speech", sp)
 	}
