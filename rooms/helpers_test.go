@@ -86,6 +86,15 @@ func startServer(t *testing.T, mut func(*rooms.Config)) *server {
 // dial joins room as name with role and registers Close for cleanup.
 func (s *server) dial(t *testing.T, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
 	t.Helper()
+	p := s.dialNoCleanup(t, ctx, room, name, role, o)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// dialNoCleanup is dial for a caller that closes the peer itself (so that
+// the test keeps no reference to it afterwards).
+func (s *server) dialNoCleanup(t *testing.T, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
+	t.Helper()
 	token := "tok-" + room + "-" + name
 	s.auth.add(token, rooms.Grant{RoomID: room, DisplayName: name, Role: role})
 	o.URL, o.Token = s.url, token
@@ -94,7 +103,6 @@ func (s *server) dial(t *testing.T, ctx context.Context, room, name string, role
 	if err != nil {
 		t.Fatalf("dial %s: %v", name, err)
 	}
-	t.Cleanup(p.Close)
 	return p
 }
 

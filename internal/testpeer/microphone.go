@@ -20,7 +20,6 @@ import (
 const (
 	sampleRate  = 48000
 	frameLen    = 960 // 20 ms
-	toneLevel   = 0.25
 	frameLength = 20 * time.Millisecond
 )
 
@@ -41,7 +40,7 @@ func newMicrophone(o Options) (*microphone, error) {
 	phase, step := 0.0, 2*math.Pi*o.ToneHz/sampleRate
 	reader := audio.ReaderFunc(func() (wave.Audio, func(), error) {
 		for i := range chunk.Data {
-			chunk.Data[i] = int16(toneLevel * math.MaxInt16 * math.Sin(phase))
+			chunk.Data[i] = int16(o.ToneAmplitude * math.MaxInt16 * math.Sin(phase))
 			phase += step
 		}
 		phase = math.Mod(phase, 2*math.Pi)

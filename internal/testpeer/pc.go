@@ -3,6 +3,7 @@ package testpeer
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -11,7 +12,7 @@ import (
 
 // newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
 // reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
-func newAPI() (*webrtc.API, error) {
+func newAPI(log *slog.Logger) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -32,7 +33,7 @@ func newAPI() (*webrtc.API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -42,7 +43,7 @@ func newAPI() (*webrtc.API, error) {
 // startPeerConnection creates the PeerConnection with a camera and microphone
 // track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
 func (p *Peer) startPeerConnection() error {
-	api, err := newAPI()
+	api, err := newAPI(p.log)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,10 @@ type Options struct {
 	// Silent sends silence.
 	ToneHz float64
 	Silent bool
+	// ToneAmplitude is the tone's peak relative to full scale (default 0.25).
+	// Several loud tones drive the mixer's limiter, whose intermodulation
+	// lands on other tones' frequencies; tests of who hears whom use ~0.1.
+	ToneAmplitude float64
 	// Camera size and rate; default 320x240 at 15 fps.
 	Width, Height, FPS int
 	// Bad starts the camera in a bad-input mode (see SetBadMedia).
@@ -44,6 +48,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ToneHz == 0 && !o.Silent {
 		o.ToneHz = 440
+	}
+	if o.ToneAmplitude <= 0 || o.ToneAmplitude > 1 {
+		o.ToneAmplitude = 0.25
 	}
 	if o.Width <= 0 || o.Height <= 0 {
 		o.Width, o.Height = 320, 240
