@@ -35,6 +35,7 @@ type videoEncoder struct {
 	canvas *image.YCbCr
 	jobs   chan uint64 // compose tick number; capacity 1, sent to only while not busy
 	stop   chan struct{}
+	done   chan struct{} // closed when the goroutine has freed the encoder and returned
 	busy   atomic.Bool
 
 	outs      atomic.Pointer[[]videoSub] // copy on write under Mixer.mu
@@ -76,6 +77,7 @@ func newVideoView(m *Mixer, key videoKey, excluded ParticipantID) *videoEncoder 
 		canvas:   codec.NewPicture(t.Width, t.Height),
 		jobs:     make(chan uint64, 1),
 		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 		acc:      m.cfg.FPS - t.FPS, // the first tick is due
 	}
 	e.outs.Store(&[]videoSub{})
@@ -87,6 +89,7 @@ func newVideoView(m *Mixer, key videoKey, excluded ParticipantID) *videoEncoder 
 // run is the encoder goroutine. It owns the codec encoder and frees it on stop.
 func (e *videoEncoder) run() {
 	defer e.m.workers.Done()
+	defer close(e.done)
 	defer e.enc.Close()
 	for {
 		select {

@@ -44,6 +44,7 @@ func TestSharedEncoderLifecycle(t *testing.T) {
 	if s := m.Stats(); s.VideoEncoders != 2 {
 		t.Fatalf("another tier: %d encoders, want 2", s.VideoEncoders)
 	}
+	encs := *m.videoList.Load()
 	m.ComposeTick()
 	f1, f2 := s1.next(t), s2.next(t)
 	if string(f1.Data) != string(f2.Data) {
@@ -59,6 +60,13 @@ func TestSharedEncoderLifecycle(t *testing.T) {
 	u3()
 	if s := m.Stats(); s.VideoEncoders != 0 || s.VideoOutputs != 0 {
 		t.Fatalf("after the last unsubscribe: %d encoders, %d outputs", s.VideoEncoders, s.VideoOutputs)
+	}
+	for _, e := range encs { // their goroutines end and free the codec
+		select {
+		case <-e.done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("encoder %v still running after its last unsubscribe", e.key)
+		}
 	}
 	m.ComposeTick() // nothing subscribed: nothing to do, nothing written
 	select {
