@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/web"
+)
+
+// server is the real nahbar server (web + rooms) started in-process on the
+// namespace's server address.
+type server struct {
+	base  string
+	store *web.Store
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// tail returns the last n lines, for failure messages.
+func (b *syncBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	store := web.NewStore(web.StoreConfig{})
+	mgr, err := rooms.NewManager(rooms.Config{Logger: log.With("component", "rooms")}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{
+		APIKey: "e2e-test-key-0123456789",
+		Store:  store,
+		// Pure test tones would be suppressed by echo cancellation and noise
+		// suppression, so the page asks for raw microphone audio.
+		AudioProcessing: false,
+		Logger:          log.With("component", "web"),
+	}, mgr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		if err := mgr.Close(ctx); err != nil {
+			t.Errorf("close rooms manager: %v", err)
+		}
+	})
+	return &server{base: fmt.Sprintf("http://%s", ln.Addr()), store: store, logs: logs}
+}
