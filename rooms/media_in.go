@@ -3,23 +3,19 @@ package rooms
 import (
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 
 	"github.com/nahbar/nahbar/codec"
 	"github.com/nahbar/nahbar/codec/framing"
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
 // maxRTPPacket is the read buffer of a track: pion's receive MTU is 1460, a
 // little slack covers jumbo senders (longer packets are cut and fail to parse).
 const maxRTPPacket = 1600
-
-// maxConcealed bounds the lost audio frames concealed for one gap; a longer
-// gap is silence in the mixer (its jitter ring underruns) rather than a burst.
-const maxConcealed = 5
 
 // onTrack starts the read loop of a track the client sends. Only publishing
 // roles feed the mixer; an attendee's stray tracks are not read.
@@ -42,55 +38,32 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 }
 
 // readVideo is the media path of one camera: RTP → frames → decoded pictures
-// → the mixer. It reuses one packet buffer and the decoder's picture, so a
-// running stream allocates nothing per packet or frame. A PLI goes back to the
-// sender whenever the assembler needs a keyframe.
+// → the mixer. A PLI goes back to the sender whenever the assembler needs a
+// keyframe.
 func (p *Participant) readVideo(track *webrtc.TrackRemote, kind codec.Kind, fc framing.Codec) {
-	dec, err := codec.NewVideoDecoder(kind)
+	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(track.SSRC())}}
+	in, err := newVideoIn(kind, fc, p.m.cfg.Now, videoSink{
+		publish: func(pic *image.YCbCr) error { return p.room.mix.PublishVideo(p.id, pic) },
+		bad:     func(err error) { p.reportBadMedia("video", err) },
+		keyframe: func() {
+			if err := p.pc.WriteRTCP(pli); err != nil {
+				p.log.Debug("send pli", "err", err)
+			}
+		},
+	})
 	if err != nil {
 		p.log.Error("new video decoder", "codec", kind.String(), "err", err)
 		return
 	}
-	defer dec.Close()
-	asm := framing.NewAssembler(fc, p.m.cfg.Now)
-	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(track.SSRC())}}
+	defer in.close()
 	buf := make([]byte, maxRTPPacket)
-	var pkt rtp.Packet
 	for {
 		n, _, err := track.Read(buf)
 		if err != nil {
 			p.endOfTrack("video", err)
 			return
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil {
-			p.reportBadMedia("video", fmt.Errorf("parse rtp: %w", err))
-			continue
-		}
-		if err := asm.Push(&pkt); err != nil {
-			p.reportBadMedia("video", err)
-		}
-		for {
-			f, ok := asm.Pop()
-			if !ok {
-				break
-			}
-			pic, err := dec.Decode(f.Data)
-			if err != nil {
-				p.reportBadMedia("video", err)
-				continue
-			}
-			if pic == nil {
-				continue
-			}
-			if err := p.room.mix.PublishVideo(p.id, pic); err != nil {
-				p.reportBadMedia("video", err)
-			}
-		}
-		if asm.NeedKeyframe() {
-			if err := p.pc.WriteRTCP(pli); err != nil {
-				p.log.Debug("send pli", "err", err)
-			}
-		}
+		in.handle(buf[:n])
 	}
 }
 
@@ -98,48 +71,23 @@ func (p *Participant) readVideo(track *webrtc.TrackRemote, kind codec.Kind, fc f
 // packets concealed) → the mixer. A muted microphone is still read, so the
 // interceptors keep working, but not mixed.
 func (p *Participant) readAudio(track *webrtc.TrackRemote) {
-	dec, err := codec.NewOpusDecoder()
+	in, err := newAudioIn(audioSink{
+		push: p.pushAudio,
+		bad:  func(err error) { p.reportBadMedia("audio", err) },
+	})
 	if err != nil {
 		p.log.Error("new opus decoder", "err", err)
 		return
 	}
-	defer dec.Close()
+	defer in.close()
 	buf := make([]byte, maxRTPPacket)
-	pcm := make([]int16, codec.MaxFrameSamples)
-	var pkt rtp.Packet
-	var last uint16
-	started := false
 	for {
 		n, _, err := track.Read(buf)
 		if err != nil {
 			p.endOfTrack("audio", err)
 			return
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil {
-			p.reportBadMedia("audio", fmt.Errorf("parse rtp: %w", err))
-			continue
-		}
-		if started {
-			gap := pkt.SequenceNumber - last
-			if gap == 0 || gap >= 0x8000 {
-				continue // duplicate or late: its time has passed
-			}
-			for i := uint16(1); i < gap && i <= maxConcealed; i++ {
-				if n, err := dec.Conceal(pcm); err == nil {
-					p.pushAudio(pcm[:n])
-				}
-			}
-		}
-		started, last = true, pkt.SequenceNumber
-		if len(pkt.Payload) == 0 {
-			continue // padding only
-		}
-		n, err = dec.Decode(pkt.Payload, pcm)
-		if err != nil {
-			p.reportBadMedia("audio", err)
-			continue
-		}
-		p.pushAudio(pcm[:n])
+		in.handle(buf[:n])
 	}
 }
 
