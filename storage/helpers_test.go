@@ -61,7 +61,9 @@ func postgresDSN() string {
 	return defaultPostgresDSN
 }
 
-// withSearchPath points a DSN (key=value or URL form) at one schema.
+// withSearchPath points a DSN (key=value or URL form) at one schema. Test sessions
+// also skip waiting for the WAL flush (synchronous_commit=off, a per-session setting):
+// a crash of the test server may lose the last commits, which a test never needs.
 func withSearchPath(dsn, schema string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
@@ -70,15 +72,16 @@ func withSearchPath(dsn, schema string) string {
 		}
 		q := u.Query()
 		q.Set("search_path", schema)
+		q.Set("synchronous_commit", "off")
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return dsn + " search_path=" + schema
+	return dsn + " search_path=" + schema + " synchronous_commit=off"
 }
 
 // postgresAdmin connects once per test binary. An unreachable server fails the test
 // with instructions unless NAHBAR_SKIP_POSTGRES=1.
-func postgresAdmin(t *testing.T) *gorm.DB {
+func postgresAdmin(t testing.TB) *gorm.DB {
 	t.Helper()
 	pgOnce.Do(func() {
 		db, err := gorm.Open(postgres.Open(postgresDSN()), &gorm.Config{Logger: logger.Discard})
@@ -104,7 +107,7 @@ func postgresAdmin(t *testing.T) *gorm.DB {
 
 type dbKind struct {
 	name string
-	open func(t *testing.T, cfg Config) *Store
+	open func(t testing.TB, cfg Config) *Store
 }
 
 var dbKinds = []dbKind{
@@ -112,7 +115,7 @@ var dbKinds = []dbKind{
 	{"postgres", openPostgresStore},
 }
 
-func openSQLiteStore(t *testing.T, cfg Config) *Store {
+func openSQLiteStore(t testing.TB, cfg Config) *Store {
 	t.Helper()
 	cfg.Driver, cfg.DataDir = DriverSQLite, t.TempDir()
 	s, err := Open(context.Background(), cfg)
@@ -124,7 +127,7 @@ func openSQLiteStore(t *testing.T, cfg Config) *Store {
 }
 
 // openPostgresStore migrates a fresh schema and drops it when the test ends.
-func openPostgresStore(t *testing.T, cfg Config) *Store {
+func openPostgresStore(t testing.TB, cfg Config) *Store {
 	t.Helper()
 	admin := postgresAdmin(t)
 	var b [6]byte
@@ -158,6 +161,9 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *Store, clk *clock)) {
 	t.Helper()
 	for _, k := range dbKinds {
 		t.Run(k.name, func(t *testing.T) {
+			// Each run has its own file or schema; running them side by side hides
+			// the database's commit latency.
+			t.Parallel()
 			clk := &clock{t: monday(7, 0)}
 			fn(t, k.open(t, testConfig(clk)), clk)
 		})
@@ -178,7 +184,7 @@ type advisorSpec struct {
 	atLocation    bool
 }
 
-func newFixture(t *testing.T, s *Store, specs ...advisorSpec) fixture {
+func newFixture(t testing.TB, s *Store, specs ...advisorSpec) fixture {
 	t.Helper()
 	ctx := context.Background()
 	var f fixture
@@ -214,7 +220,7 @@ func newFixture(t *testing.T, s *Store, specs ...advisorSpec) fixture {
 
 func deJob() advisorSpec { return advisorSpec{langs: []string{"de"}, topics: []string{"jobsearch"}} }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

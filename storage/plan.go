@@ -47,6 +47,11 @@ func zone(name string) (*time.Location, error) {
 	return l, nil
 }
 
+// maxAppointment bounds every appointment's length (types allow up to 480 minutes),
+// so overlap queries can give the index on starts_at a lower bound too instead of
+// scanning all past appointments.
+const maxAppointment = 8 * time.Hour
+
 // fresh starts a new statement on the same connection or transaction.
 func fresh(db *gorm.DB) *gorm.DB { return db.Session(&gorm.Session{NewDB: true}) }
 
@@ -103,7 +108,8 @@ func loadPlan(db *gorm.DB, typ AppointmentType, q planQuery, from, to time.Time)
 	}
 	var appts []Appointment
 	busyQ := fresh(db).Select("id", "advisor_id", "starts_at", "ends_at").
-		Where("advisor_id IN ? AND status = ? AND starts_at < ? AND ends_at > ?", p.advisors, StatusBooked, e, f)
+		Where("advisor_id IN ? AND status = ? AND starts_at < ? AND starts_at > ? AND ends_at > ?",
+			p.advisors, StatusBooked, e, f.Add(-maxAppointment), f)
 	if q.exclude != 0 {
 		busyQ = busyQ.Where("id <> ?", q.exclude)
 	}
@@ -145,7 +151,7 @@ func (p *plan) loadLoad(db *gorm.DB, from, to time.Time, exclude uint) error {
 	}
 	var rows []row
 	q := fresh(db).Model(&Appointment{}).Select("starts_at, ends_at, SUM(media_units) AS units").
-		Where("status = ? AND starts_at < ? AND ends_at > ?", StatusBooked, to, from)
+		Where("status = ? AND starts_at < ? AND starts_at > ? AND ends_at > ?", StatusBooked, to, from.Add(-maxAppointment), from)
 	if exclude != 0 {
 		q = q.Where("id <> ?", exclude)
 	}

@@ -99,6 +99,7 @@ func TestFreeSlots(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			forEachDB(t, func(t *testing.T, s *Store, clk *clock) {
 				f := newFixture(t, s,
 					deJob(),
