@@ -99,73 +99,20 @@ func TestThreeBrowserCall(t *testing.T) {
 		{name: "B", colour: "lime", rgb: [3]int{0, 255, 0}, tone: 660, role: rooms.RoleCitizen},
 		{name: "C", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 880, role: rooms.RoleInterpreter},
 	}
-	media := t.TempDir()
-	for _, p := range parts {
-		if err := makeMedia(media, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	startBrowsers(t, srv, parts...)
 	room, err := srv.store.CreateRoom("e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Launch the three browsers side by side.
-	err = each(parts, func(p *participant) error {
-		var err error
-		p.b, err = launch(t, p.name, filepath.Join(media, p.colour+".y4m"),
-			filepath.Join(media, fmt.Sprint(p.tone)+".wav"), srv.base)
-		return err
-	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fail := func(format string, args ...any) {
 		t.Helper()
-		var sb strings.Builder
-		fmt.Fprintf(&sb, format, args...)
-		for _, p := range parts {
-			sb.WriteString(p.b.diagnose())
-		}
-		fmt.Fprintf(&sb, "\n--- server log (tail) ---\n%s\n", srv.logs.tail(40))
-		t.Fatal(sb.String())
+		fatal(t, srv, parts, format, args...)
 	}
 	t.Logf("browsers started after %v", time.Since(start).Round(time.Millisecond))
 
 	// Join through the real page: open the invitation link, wait for the
 	// camera preview to enable Join, click it.
-	err = each(parts, func(p *participant) error {
-		inv, err := srv.store.Issue(room.ID, p.role, "Participant "+p.name, time.Hour)
-		if err != nil {
-			return err
-		}
-		url := srv.base + "/j/" + inv.Token
-		if err := p.b.do(20*time.Second, chromedp.Navigate(url), chromedp.WaitEnabled(chromedp.ID("join"))); err != nil {
-			return fmt.Errorf("%s: open join page: %w", p.name, err)
-		}
-		if _, err := eval[bool](p.b, probeJS); err != nil {
-			return fmt.Errorf("%s: install probe: %w", p.name, err)
-		}
-		p.clicked = time.Now()
-		if err := p.b.do(5*time.Second, chromedp.Click(chromedp.ID("join"))); err != nil {
-			return fmt.Errorf("%s: click join: %w", p.name, err)
-		}
-		return poll(20*time.Second, 50*time.Millisecond, func() (bool, string, error) {
-			s, err := eval[stats](p.b, `window.__probe.stats()`)
-			if err != nil {
-				return false, "", err
-			}
-			if p.id == "" {
-				p.id, _ = eval[string](p.b, `window.nahbar.participantId`)
-			}
-			if s.FramesDecoded > 0 && p.id != "" {
-				p.joinDur = time.Since(p.clicked)
-				return true, "", nil
-			}
-			state, _ := eval[string](p.b, `window.nahbar.state`)
-			return false, fmt.Sprintf("state %q, id %q, stats %+v", state, p.id, s), nil
-		})
-	})
+	err = each(parts, func(p *participant) error { return join(srv, room.ID, p) })
 	if err != nil {
 		fail("join: %v", err)
 	}
@@ -334,6 +281,55 @@ func TestThreeBrowserCall(t *testing.T) {
 		fail("%s", strings.Join(problems, "\n"))
 	}
 	t.Logf("whole test took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// fatal fails the test with the message, then every browser's state,
+// console, screenshot path, and the server log.
+func fatal(t *testing.T, srv *server, parts []*participant, format string, args ...any) {
+	t.Helper()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, format, args...)
+	for _, p := range parts {
+		if p.b != nil {
+			sb.WriteString(p.b.diagnose())
+		}
+	}
+	fmt.Fprintf(&sb, "\n--- server log (tail) ---\n%s\n", srv.logs.tail(40))
+	t.Fatal(sb.String())
+}
+
+// join opens p's invitation link, waits for the camera preview to enable
+// Join, clicks it, and waits for the first decoded frame of the call.
+func join(srv *server, roomID string, p *participant) error {
+	inv, err := srv.store.Issue(roomID, p.role, "Participant "+p.name, time.Hour)
+	if err != nil {
+		return err
+	}
+	if err := p.b.do(20*time.Second, chromedp.Navigate(srv.base+"/j/"+inv.Token), chromedp.WaitEnabled(chromedp.ID("join"))); err != nil {
+		return fmt.Errorf("%s: open join page: %w", p.name, err)
+	}
+	if _, err := eval[bool](p.b, probeJS); err != nil {
+		return fmt.Errorf("%s: install probe: %w", p.name, err)
+	}
+	p.clicked = time.Now()
+	if err := p.b.do(5*time.Second, chromedp.Click(chromedp.ID("join"))); err != nil {
+		return fmt.Errorf("%s: click join: %w", p.name, err)
+	}
+	return poll(20*time.Second, 50*time.Millisecond, func() (bool, string, error) {
+		s, err := eval[stats](p.b, `window.__probe.stats()`)
+		if err != nil {
+			return false, "", err
+		}
+		if p.id == "" {
+			p.id, _ = eval[string](p.b, `window.nahbar.participantId`)
+		}
+		if s.FramesDecoded > 0 && p.id != "" {
+			p.joinDur = time.Since(p.clicked)
+			return true, "", nil
+		}
+		state, _ := eval[string](p.b, `window.nahbar.state`)
+		return false, fmt.Sprintf("%s: state %q, id %q, stats %+v", p.name, state, p.id, s), nil
+	})
 }
 
 // checkPicture says what is wrong with what p sees, or "" if it shows

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +22,16 @@ import (
 type server struct {
 	base  string
 	store *web.Store
+	clock *testClock
 	logs  *syncBuffer
 }
+
+// testClock is the store's clock: real time plus an offset a test can add
+// to, e.g. to let a token expire without waiting.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -54,7 +63,8 @@ func startServer(t *testing.T) *server {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store := web.NewStore(web.StoreConfig{})
+	clock := &testClock{}
+	store := web.NewStore(web.StoreConfig{Now: clock.now})
 	mgr, err := rooms.NewManager(rooms.Config{Logger: log.With("component", "rooms")}, store)
 	if err != nil {
 		t.Fatal(err)
@@ -84,5 +94,5 @@ func startServer(t *testing.T) *server {
 			t.Errorf("close rooms manager: %v", err)
 		}
 	})
-	return &server{base: fmt.Sprintf("http://%s", ln.Addr()), store: store, logs: logs}
+	return &server{base: fmt.Sprintf("http://%s", ln.Addr()), store: store, clock: clock, logs: logs}
 }

@@ -46,7 +46,8 @@
     pendingCandidates: [],
     reconnects: 0,
     reconnectTimer: 0,
-    remoteStream: null,
+    queue: Promise.resolve(),
+    makingOffer: false,
   };
 
   window.nahbar = Object.freeze({
@@ -153,6 +154,9 @@
       send({ type: 'join', v: PROTOCOL_VERSION, token: token, client: { agent: navigator.userAgent.slice(0, 250), version: CLIENT_VERSION } });
     };
     ws.onmessage = (ev) => {
+      if (s.ws !== ws) {
+        return; // a socket we already gave up (e.g. a bye after an error)
+      }
       let msg;
       try {
         msg = JSON.parse(ev.data);
@@ -160,7 +164,8 @@
         console.warn('undecodable signalling message', err);
         return;
       }
-      handle(msg).catch((err) => {
+      // One message at a time, in order: negotiation steps must not interleave.
+      s.queue = s.queue.then(() => handle(msg)).catch((err) => {
         console.error('handling', msg && msg.type, err);
       });
     };
@@ -179,11 +184,10 @@
     switch (msg.type) {
       case 'joined':
         s.participantId = msg.participant_id;
-        s.reconnects = 0;
         await startPeer();
         break;
       case 'answer':
-        if (s.pc) {
+        if (s.pc && s.pc.signalingState === 'have-local-offer') {
           await s.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
           await flushCandidates();
         }
@@ -219,6 +223,7 @@
     const text = errorText[code] || 'Something went wrong. We will try again.';
     if (fatalCodes.has(code)) {
       stopCall();
+      showPrejoin();
       setState('error', text);
       el.join.disabled = true;
       return;
@@ -229,6 +234,7 @@
     }
     if (code === 'bad_sdp') {
       stopCall();
+      showPrejoin();
       setState('error', text);
       return;
     }
@@ -254,7 +260,6 @@
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     s.pc = pc;
     s.pendingCandidates = [];
-    s.remoteStream = new MediaStream();
 
     const direction = publishes ? 'sendrecv' : 'recvonly';
     const audioTrack = s.local ? s.local.getAudioTracks()[0] : null;
@@ -269,7 +274,6 @@
       send({ type: 'candidate', candidate: ev.candidate ? ev.candidate.toJSON() : null });
     };
     pc.ontrack = (ev) => {
-      s.remoteStream.addTrack(ev.track);
       if (ev.track.kind === 'video') {
         el.remote.srcObject = new MediaStream([ev.track]);
       } else {
@@ -283,8 +287,9 @@
       }
       switch (pc.connectionState) {
         case 'connected':
-          setState('connected', 'You are connected.' + (publishes ? ' Others can see and hear you.' : ''));
-          el.join.disabled = false;
+          s.reconnects = 0;
+          setState('connected', 'You are connected.' + (publishes ? ' Others can see and hear you.' : '') +
+            ' Recording is prohibited.');
           break;
         case 'disconnected':
           setState('reconnecting', 'The connection is unstable. Please wait…');
@@ -296,23 +301,29 @@
     };
 
     showCall();
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
+    s.makingOffer = true;
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+    } finally {
+      s.makingOffer = false;
+    }
     send({ type: 'offer', sdp: pc.localDescription.sdp });
     if (s.micMuted || s.camOff) {
       send({ type: 'mute', audio: s.micMuted, video: s.camOff });
     }
   }
 
-  // The server renegotiates (e.g. to move us to another tier); the client is
-  // the polite side: an offer of its own in flight is rolled back.
+  // The server renegotiates (e.g. to add a transceiver). On a collision the
+  // server is the side that yields (docs/signalling.md): it rolls its offer
+  // back, answers ours and offers again, so the client ignores its offer.
   async function onServerOffer(sdp) {
     const pc = s.pc;
     if (!pc) {
       return;
     }
-    if (pc.signalingState === 'have-local-offer') {
-      await pc.setLocalDescription({ type: 'rollback' });
+    if (s.makingOffer || pc.signalingState !== 'stable') {
+      console.info('ignoring a colliding server offer; the server yields');
+      return;
     }
     await pc.setRemoteDescription({ type: 'offer', sdp: sdp });
     await flushCandidates();
@@ -464,11 +475,16 @@
   // ---- rendering ----
 
   function showCall() {
+    const wasHidden = el.call.hidden;
     el.prejoin.hidden = true;
     el.call.hidden = false;
     el.mic.hidden = !publishes || !s.local;
     el.cam.hidden = !publishes || !s.local;
     main.classList.add('in-call');
+    if (wasHidden) {
+      // The Join button just disappeared; keep keyboard users in the call controls.
+      (el.mic.hidden ? el.leave : el.mic).focus();
+    }
   }
 
   function showPrejoin() {
