@@ -184,3 +184,15 @@ func (s *Store) Driver() string { return s.driver }
 // dbTime is how every time enters the database: UTC, whole seconds. SQLite compares
 // times as text, which is only ordered when the format and zone never vary.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// Ping checks that the database answers, for health checks.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.wdb.DB()
+	if err != nil {
+		return fmt.Errorf("ping storage: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping storage: %w", err)
+	}
+	return nil
+}

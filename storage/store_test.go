@@ -21,6 +21,7 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 		if n != int64(len(migrations)) {
 			t.Fatalf("%d schema_migrations rows, want %d", n, len(migrations))
 		}
+		must(t, s.Ping(ctx))
 		c, err := s.Capacity(ctx)
 		must(t, err)
 		if c != 100 {
