@@ -27,8 +27,19 @@ static int send_borrowed(AVCodecContext *cc, AVPacket *pkt, const uint8_t *data,
 }
 
 nb_frame_result nb_decode_video(AVCodecContext *cc, AVPacket *pkt, AVFrame *out, AVFrame *tmp,
-	const uint8_t *data, int size) {
+	const uint8_t *data, int size, int no_reorder, int restart) {
 	nb_frame_result r = {0};
+	if (restart) {
+		// A keyframe replaces all decoder state anyway; flushing first also drops frames
+		// that garbage before it left queued in the decoder's output delay.
+		avcodec_flush_buffers(cc);
+	}
+	if (no_reorder) {
+		// The H.264 decoder only ever raises its reorder depth (from an SPS or from
+		// out-of-order POCs) and then holds that many frames back. WebRTC streams never
+		// reorder, so one bad SPS would otherwise delay a source for the rest of the call.
+		cc->has_b_frames = 0;
+	}
 	int ret = send_borrowed(cc, pkt, data, size);
 	if (ret == AVERROR(EAGAIN)) {
 		// A frame from the last packet is still queued: take it out, then send again.

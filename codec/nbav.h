@@ -28,7 +28,7 @@ typedef struct {
 } nb_packet_result;
 
 nb_frame_result nb_decode_video(AVCodecContext *cc, AVPacket *pkt, AVFrame *out, AVFrame *tmp,
-	const uint8_t *data, int size);
+	const uint8_t *data, int size, int no_reorder, int restart);
 int nb_frame_copy_yuv420(const AVFrame *f, uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs);
 int nb_frame_scale_yuv420(struct SwsContext *c, const AVFrame *f,
 	uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs);

@@ -15,3 +15,6 @@ var scaleFlagChoices = []struct {
 	{"area", C.SWS_AREA},
 	{"bicubic", C.SWS_BICUBIC},
 }
+
+// scaleReferenceFlags is the slow, high-quality filter TestScaleQuality compares against.
+const scaleReferenceFlags = C.SWS_LANCZOS | C.SWS_ACCURATE_RND | C.SWS_FULL_CHR_H_INT

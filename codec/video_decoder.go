@@ -4,9 +4,11 @@ package codec
 import "C"
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
+	"strconv"
 
 	"github.com/asticode/go-astiav"
 )
@@ -31,6 +33,11 @@ type VideoDecoder struct {
 // and concealed. Its picture is not handed out: the caller keeps showing the last good one
 // and should ask the sender for a keyframe.
 var ErrCorruptFrame = errors.New("corrupt frame, decoder concealed errors")
+
+// MaxDecodePixels caps the picture size a sender can make the server decode (4K UHD, the
+// largest a screen share sends). Without it one forged H.264 SPS could make the server
+// allocate and convert pictures of up to 16384x16384.
+const MaxDecodePixels = 3840 * 2160
 
 // decoderNames maps a Kind to FFmpeg's native decoder for it.
 var decoderNames = map[Kind]string{KindVP8: "vp8", KindH264: "h264"}
@@ -65,7 +72,8 @@ func (d *VideoDecoder) open(c *astiav.Codec) error {
 	// Output every frame as soon as it is complete: WebRTC streams have no B-frames, and
 	// without the flag the H.264 decoder may hold frames back to guess a reorder depth.
 	d.cc.SetFlags(d.cc.Flags().Add(astiav.CodecContextFlagLowDelay))
-	if err := openCodec(d.cc, c, nil); err != nil {
+	opts := []option{{"max_pixels", strconv.Itoa(MaxDecodePixels)}}
+	if err := openCodec(d.cc, c, opts); err != nil {
 		return err
 	}
 	if d.frame = astiav.AllocFrame(); d.frame == nil {
@@ -93,7 +101,22 @@ func (d *VideoDecoder) Decode(frame []byte) (*image.YCbCr, error) {
 		// An empty packet means "flush" to FFmpeg and would end the stream.
 		return nil, fmt.Errorf("decode %s: empty frame", d.kind)
 	}
-	r := C.nb_decode_video(d.ctx, d.pkt.p, framePtr(d.frame), framePtr(d.tmp), bytePtr(frame), C.int(len(frame)))
+	noReorder, restart, slices := C.int(0), C.int(0), true
+	if d.kind == KindH264 {
+		noReorder = 1
+		switch h264FirstSlice(frame) {
+		case 5:
+			restart = 1
+		case h264NoSlice:
+			slices = false
+		}
+	}
+	r := C.nb_decode_video(d.ctx, d.pkt.p, framePtr(d.frame), framePtr(d.tmp), bytePtr(frame), C.int(len(frame)), noReorder, restart)
+	if r.ret < 0 && !slices && errors.Is(avError(r.ret), astiav.ErrInvaliddata) {
+		// Parameter sets (or SEI) without a picture: FFmpeg stored them and says "no
+		// frame", which for us is simply nothing to show yet.
+		return nil, nil
+	}
 	if r.ret < 0 {
 		return nil, fmt.Errorf("decode %s frame of %d bytes: %w", d.kind, len(frame), avError(r.ret))
 	}
@@ -114,6 +137,31 @@ func (d *VideoDecoder) Decode(frame []byte) (*image.YCbCr, error) {
 		return nil, fmt.Errorf("decode %s: %w", d.kind, err)
 	}
 	return d.pic, nil
+}
+
+// Results of h264FirstSlice besides a slice NAL unit type (1..5; 5 is IDR).
+const (
+	h264NoNAL   = -1 // no start code at all: not Annex-B
+	h264NoSlice = 0  // NAL units (SPS, PPS, SEI, ...) but no slice
+)
+
+// h264FirstSlice returns the NAL unit type of the first slice in an Annex-B access unit,
+// or h264NoSlice / h264NoNAL. It stops at that slice, so it reads only the few bytes of
+// SPS/PPS/SEI before it.
+func h264FirstSlice(au []byte) int {
+	found := h264NoNAL
+	for i := 0; i+3 < len(au); {
+		j := bytes.Index(au[i:], []byte{0, 0, 1})
+		if j < 0 || i+j+3 >= len(au) {
+			break
+		}
+		i += j + 3
+		found = h264NoSlice
+		if t := int(au[i] & 0x1f); t >= 1 && t <= 5 {
+			return t
+		}
+	}
+	return found
 }
 
 // copyOut copies the decoded frame into d.pic, converting to yuv420p when needed.

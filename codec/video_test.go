@@ -256,3 +256,101 @@ func TestVideoEncoderRejectsBadInput(t *testing.T) {
 		t.Error("closed encoder encoded")
 	}
 }
+
+func TestDecoderRejectsHugePictures(t *testing.T) {
+	// 4096x2160 is above MaxDecodePixels (3840x2160): a sender cannot make the server
+	// decode arbitrarily large pictures.
+	for _, k := range []Kind{KindVP8, KindH264} {
+		t.Run(k.String(), func(t *testing.T) {
+			e := newEncoderT(t, VideoEncoderConfig{k, 4096, 2160, 5, 2000})
+			pic := NewPicture(4096, 2160)
+			fillSolid(pic, 100, 128, 128)
+			f, err := e.Encode(pic, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newDecoderT(t, k)
+			if got, err := d.Decode(f.Data); err == nil {
+				t.Fatalf("decoded a %v picture", got.Rect)
+			} else {
+				t.Logf("%v", err)
+			}
+		})
+	}
+}
+
+// TestH264ForgedSPSDoesNotDelayOutput: an SPS announcing a reorder depth of 7 (found by
+// FuzzH264Decode) must not make the decoder hold back frames for the rest of the call.
+func TestH264ForgedSPSDoesNotDelayOutput(t *testing.T) {
+	e := newEncoderT(t, VideoEncoderConfig{KindH264, 160, 90, 15, 100})
+	d := newDecoderT(t, KindH264)
+	forged := []byte("\x00\x00\x01'000\xdaA77\x84000000007$B\x00\x00\x01(\xce2\x00\x00\x01!2\x8400")
+	_, _ = d.Decode(forged)
+	clip := benchClip(160, 90, 6)
+	for i, pic := range clip {
+		f, err := e.Encode(pic, i == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Decode(f.Data)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if i >= 1 && got == nil {
+			t.Fatalf("frame %d: no picture; decoder is holding frames back", i)
+		}
+		if got != nil && i >= 1 {
+			if p := psnrY(t, pic, got); p < 25 {
+				t.Errorf("frame %d: picture is not the current frame (PSNR %.1f dB)", i, p)
+			}
+		}
+	}
+}
+
+func TestH264FirstSlice(t *testing.T) {
+	tests := []struct {
+		name string
+		au   []byte
+		want int
+	}{
+		{"sps pps idr", []byte{0, 0, 0, 1, 0x67, 1, 2, 0, 0, 0, 1, 0x68, 3, 0, 0, 1, 0x65, 0x88}, 5},
+		{"idr alone", []byte{0, 0, 1, 0x65, 0x88}, 5},
+		{"p slice", []byte{0, 0, 0, 1, 0x41, 0x9a}, 1},
+		{"aud then p", []byte{0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x41, 0x9a}, 1},
+		{"sps only", []byte{0, 0, 0, 1, 0x67, 1, 2}, h264NoSlice},
+		{"start code at end", []byte{0x67, 0, 0, 1}, h264NoNAL},
+		{"empty", nil, h264NoNAL},
+		{"garbage", []byte{0xde, 0xad, 0xbe, 0xef}, h264NoNAL},
+	}
+	for _, tt := range tests {
+		if got := h264FirstSlice(tt.au); got != tt.want {
+			t.Errorf("%s: h264FirstSlice = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestH264ParameterSetsInSeparateFrame: some senders put SPS/PPS in their own access unit
+// before the IDR; the flush at the IDR must keep them.
+func TestH264ParameterSetsInSeparateFrame(t *testing.T) {
+	e := newEncoderT(t, VideoEncoderConfig{KindH264, 320, 180, 15, 300})
+	d := newDecoderT(t, KindH264)
+	clip := encodeClip(t, e, 2)
+	key := clip[0]
+	idr := bytes.Index(key, []byte{0, 0, 1, 0x65})
+	if idr < 0 {
+		t.Fatal("no IDR NAL in keyframe")
+	}
+	start := idr
+	if start > 0 && key[start-1] == 0 {
+		start--
+	}
+	if pic, err := d.Decode(key[:start]); err != nil || pic != nil {
+		t.Fatalf("parameter sets alone: %v, %v; want nothing yet", pic, err)
+	}
+	for i, f := range [][]byte{key[start:], clip[1]} {
+		pic, err := d.Decode(f)
+		if err != nil || pic == nil {
+			t.Fatalf("frame %d after separate SPS/PPS: %v %v", i, pic, err)
+		}
+	}
+}
