@@ -59,7 +59,7 @@ func (s *Store) place(tx *gorm.DB, typ AppointmentType, a *Appointment) error {
 	if err := s.lock(tx, hourBuckets(x.start, x.end)...); err != nil {
 		return err
 	}
-	p, err := loadPlan(tx, typ, planQuery{tenantID: typ.TenantID, advisorID: a.AdvisorID}, x.start, x.start)
+	p, err := loadPlan(tx, typ, planQuery{advisorID: a.AdvisorID}, x.start, x.start)
 	if err != nil {
 		return err
 	}

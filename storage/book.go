@@ -86,7 +86,7 @@ func (s *Store) Book(ctx context.Context, r BookRequest) (Booking, error) {
 		if err := s.lock(tx, hourBuckets(x.start, x.end)...); err != nil {
 			return err
 		}
-		p, err := loadPlan(tx, typ, planQuery{tenantID: typ.TenantID, topic: q.Topic, language: q.Language,
+		p, err := loadPlan(tx, typ, planQuery{topic: q.Topic, language: q.Language,
 			locationID: q.LocationID}, x.start, x.start)
 		if err != nil {
 			return err

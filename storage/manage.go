@@ -120,7 +120,7 @@ func (s *Store) RescheduleByToken(ctx context.Context, token string, newStart ti
 			return fmt.Errorf("type %d: %w", a.TypeID, notFound(err))
 		}
 		typ.MediaUnits = a.MediaUnits // what this appointment holds, even if the type changed since
-		p, err := loadPlan(tx, typ, planQuery{tenantID: a.TenantID, topic: a.Topic, language: a.Language,
+		p, err := loadPlan(tx, typ, planQuery{topic: a.Topic, language: a.Language,
 			locationID: a.LocationID, exclude: a.ID}, x.start, x.start)
 		if err != nil {
 			return err

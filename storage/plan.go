@@ -25,7 +25,6 @@ type plan struct {
 // planQuery selects the candidates. Advisor pins one advisor (group sessions, the
 // console); otherwise topic and language (and location) choose them.
 type planQuery struct {
-	tenantID   uint
 	topic      string
 	language   string
 	locationID *uint

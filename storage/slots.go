@@ -73,7 +73,7 @@ func (s *Store) FreeSlots(ctx context.Context, q SlotQuery) ([]Slot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("free slots of type %d: %w", q.TypeID, err)
 	}
-	p, err := loadPlan(db, typ, planQuery{tenantID: typ.TenantID, topic: q.Topic, language: q.Language,
+	p, err := loadPlan(db, typ, planQuery{topic: q.Topic, language: q.Language,
 		locationID: q.LocationID}, q.From, q.To)
 	if err != nil {
 		return nil, fmt.Errorf("free slots of type %d: %w", q.TypeID, err)

@@ -30,6 +30,25 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	})
 }
 
+// TestSQLiteReadersCannotWrite: every write must go through the single writer, or
+// the serialisation that makes booking race-free would have a hole.
+func TestSQLiteReadersCannotWrite(t *testing.T) {
+	s := openSQLiteStore(t, testConfig(&clock{t: monday(7, 0)}))
+	if err := s.rdb.Exec("UPDATE capacity_configs SET total_units = 1").Error; err == nil {
+		t.Fatal("the read pool accepted a write")
+	}
+	var mode string
+	must(t, s.rdb.Raw("PRAGMA journal_mode").Scan(&mode).Error)
+	if mode != "wal" {
+		t.Fatalf("journal mode %q, want wal", mode)
+	}
+	var fk int
+	must(t, s.wdb.Raw("PRAGMA foreign_keys").Scan(&fk).Error)
+	if fk != 1 {
+		t.Fatal("foreign keys are off")
+	}
+}
+
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	clk := &clock{t: monday(7, 0)}
 	cfg := testConfig(clk)
