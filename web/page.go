@@ -17,6 +17,7 @@ type joinPage struct {
 	store   *Store
 	assets  *assets
 	tmpl    *template.Template
+	index   *template.Template
 	csp     string
 	version string
 }
@@ -38,6 +39,10 @@ func newJoinPage(cfg Config, a *assets) (*joinPage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse join page template: %w", err)
 	}
+	index, err := template.ParseFS(assetFS, "assets/index.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse index page template: %w", err)
+	}
 	// No inline script or style anywhere: everything comes from /static.
 	// connect-src 'self' covers ws(s) to the same host in current browsers.
 	csp := strings.Join([]string{
@@ -51,7 +56,7 @@ func newJoinPage(cfg Config, a *assets) (*joinPage, error) {
 		"form-action 'none'",
 		"frame-ancestors 'none'",
 	}, "; ")
-	return &joinPage{cfg: cfg, store: cfg.Store, assets: a, tmpl: tmpl, csp: csp, version: a.version}, nil
+	return &joinPage{cfg: cfg, store: cfg.Store, assets: a, tmpl: tmpl, index: index, csp: csp, version: a.version}, nil
 }
 
 func (p *joinPage) serve(c *gin.Context) {
@@ -75,13 +80,23 @@ func (p *joinPage) serve(c *gin.Context) {
 		status = http.StatusInternalServerError
 	}
 
+	c.Header("Cache-Control", "no-store") // the page carries the token
+	p.render(c, p.tmpl, status, data)
+}
+
+// serveIndex tells someone who opened the server's address what to do.
+func (p *joinPage) serveIndex(c *gin.Context) {
+	c.Header("Cache-Control", "no-cache")
+	p.render(c, p.index, http.StatusOK, joinData{Version: p.version})
+}
+
+func (p *joinPage) render(c *gin.Context, t *template.Template, status int, data joinData) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", p.csp)
-	h.Set("Cache-Control", "no-store") // the page carries the token
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()")
 	var buf strings.Builder
-	if err := p.tmpl.Execute(&buf, data); err != nil {
-		p.cfg.Logger.Error("join page: render", "err", err)
+	if err := t.Execute(&buf, data); err != nil {
+		p.cfg.Logger.Error("render page", "template", t.Name(), "err", err)
 		jsonError(c, http.StatusInternalServerError, "internal", "internal server error")
 		return
 	}

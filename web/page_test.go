@@ -69,21 +69,41 @@ func TestJoinPage(t *testing.T) {
 	}
 }
 
+func TestIndexPage(t *testing.T) {
+	s := newTestServer(t, nil)
+	rec := s.do(call{method: "GET", path: "/"})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "open the link from your invitation") {
+		t.Errorf("index: %d %s", rec.Code, rec.Body)
+	}
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("index CSP %q", csp)
+	}
+	if rec := s.do(call{method: "HEAD", path: "/healthz"}); rec.Code != 200 {
+		t.Errorf("HEAD /healthz: %d", rec.Code)
+	}
+}
+
 // The CSP forbids inline script and style; the template must not rely on them.
 func TestJoinTemplateHasNoInlineCode(t *testing.T) {
-	b, err := assetFS.ReadFile("assets/join.html")
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"assets/join.html", "assets/index.html"} {
+		b, err := assetFS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkNoInlineCode(t, name, string(b))
 	}
-	html := string(b)
+}
+
+func checkNoInlineCode(t *testing.T, name, html string) {
+	t.Helper()
 	for _, m := range regexp.MustCompile(`<script[^>]*>`).FindAllString(html, -1) {
 		if !strings.Contains(m, ` src="`) {
-			t.Errorf("inline script %s", m)
+			t.Errorf("%s: inline script %s", name, m)
 		}
 	}
 	for _, re := range []string{`<style`, `\sstyle=`, `\son[a-z]+=`, `javascript:`} {
 		if regexp.MustCompile(re).MatchString(html) {
-			t.Errorf("template matches %s, which the CSP blocks", re)
+			t.Errorf("%s matches %s, which the CSP blocks", name, re)
 		}
 	}
 }

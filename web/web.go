@@ -107,7 +107,9 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 		jsonError(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 	})
 
+	r.GET("/", page.serveIndex)
 	r.GET("/healthz", healthz)
+	r.HEAD("/healthz", healthz)
 	r.GET("/static/:version/*file", assets.serve)
 	r.GET("/j/:token", page.serve)
 	r.GET("/ws", gin.WrapF(sig.ServeWS))
