@@ -6,20 +6,25 @@ import (
 	"io"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
 // handleOffer applies a client offer (the first one, or a renegotiation) and
-// answers. If the server's own offer is outstanding (glare), the server yields:
-// it rolls its offer back, answers the client's, and offers again afterwards.
+// answers. If the server's own offer is outstanding (glare), the server
+// yields: it drops its offer, answers the client's, and offers again
+// afterwards. pion cannot roll back a local offer, so the server applies its
+// offers only when the answer arrives (see offer): a dropped one never
+// touched the PeerConnection.
 func (p *Participant) handleOffer(sdp string) {
-	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			p.log.Warn("roll back server offer on glare", "err", err)
-			p.sendError(CodeBadSDP, "offer collided with the server's offer; send it again")
-			return
-		}
+	if p.outstanding != nil {
+		p.log.Debug("offers crossed; the server yields")
+		p.outstanding = nil
 		p.wantOffer = true
+	}
+	if st := p.pc.SignalingState(); st != webrtc.SignalingStateStable {
+		p.sendError(CodeBadMessage, "offer while the connection is "+st.String())
+		return
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		p.log.Info("bad offer", "err", err)
@@ -49,40 +54,57 @@ func (p *Participant) handleOffer(sdp string) {
 	}
 }
 
-// handleAnswer applies the client's answer to a server offer.
-func (p *Participant) handleAnswer(sdp string) {
-	if p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+// handleAnswer applies the client's answer to the outstanding server offer.
+// It reports false when the PeerConnection is left unusable (the offer was
+// applied but the answer was not, and pion cannot roll back).
+func (p *Participant) handleAnswer(answer string) bool {
+	if p.outstanding == nil {
 		p.sendError(CodeBadMessage, "answer without a server offer")
-		return
+		return true
 	}
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+	offer := *p.outstanding
+	p.outstanding = nil
+	parsed := &sdp.SessionDescription{}
+	if err := parsed.UnmarshalString(answer); err != nil {
+		p.sendError(CodeBadSDP, fmt.Sprintf("parse answer: %v", err))
+		p.wantOffer = true
+		return true
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		p.log.Warn("apply server offer", "err", err)
+		p.wantOffer = true
+		p.offer()
+		return true
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		p.log.Info("bad answer", "err", err)
 		p.sendError(CodeBadSDP, fmt.Sprintf("apply answer: %v", err))
-		return
+		return false
 	}
 	p.flushCandidates()
 	if p.wantOffer {
 		p.offer()
 	}
+	return true
 }
 
 // offer sends a server offer when pion needs a renegotiation (for example to
 // add a transceiver the client's offer lacked). The client makes the first
 // offer; until then, and while an exchange is under way, the wish is kept.
+// The offer is applied locally only when its answer arrives, so that a
+// crossing client offer can still be answered (handleOffer).
 func (p *Participant) offer() {
-	if p.pc.RemoteDescription() == nil || p.pc.SignalingState() != webrtc.SignalingStateStable {
+	if p.pc.RemoteDescription() == nil || p.pc.SignalingState() != webrtc.SignalingStateStable || p.outstanding != nil {
 		p.wantOffer = true
 		return
 	}
 	p.wantOffer = false
 	offer, err := p.pc.CreateOffer(nil)
-	if err == nil {
-		err = p.pc.SetLocalDescription(offer)
-	}
 	if err != nil {
 		p.log.Warn("server offer", "err", err)
 		return
 	}
+	p.outstanding = &offer
 	p.send(Message{Type: TypeOffer, SDP: offer.SDP})
 }
 

@@ -68,6 +68,7 @@ type Participant struct {
 	pending       []webrtc.ICECandidateInit
 	attached      bool
 	wantOffer     bool
+	outstanding   *webrtc.SessionDescription // the server offer sent and not yet answered
 	connectedOnce bool
 }
 
@@ -231,7 +232,9 @@ func (p *Participant) handle(m Message) (reason string, stop bool) {
 	case TypeOffer:
 		p.handleOffer(m.SDP)
 	case TypeAnswer:
-		p.handleAnswer(m.SDP)
+		if !p.handleAnswer(m.SDP) {
+			return ByeProtocolError, true
+		}
 	case TypeCandidate:
 		p.handleCandidate(m.Candidate)
 	case TypeMute:

@@ -78,7 +78,11 @@ func (p *Peer) startPeerConnection() error {
 	})
 
 	if !p.opts.Publish {
-		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		kinds := []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio}
+		if p.opts.AudioOnly {
+			kinds = kinds[1:]
+		}
+		for _, k := range kinds {
 			if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 				return fmt.Errorf("add recvonly %s transceiver: %w", k, err)
 			}

@@ -37,6 +37,13 @@ type Options struct {
 	// Bad starts the camera in a bad-input mode (see SetBadMedia).
 	Bad BadMode
 
+	// AudioOnly offers only audio, so the server must add video with an
+	// offer of its own (renegotiation from the server side).
+	AudioOnly bool
+	// GlareOnce answers the first server offer with a new client offer
+	// instead of an answer, as if the two offers had crossed.
+	GlareOnce bool
+
 	Logger *slog.Logger
 	// ProtocolVersion overrides join.v (default 1), to test version checks.
 	ProtocolVersion int
@@ -98,7 +105,10 @@ type Peer struct {
 	cam   *camera
 	mic   *microphone
 
-	connected atomic.Bool
+	connected    atomic.Bool
+	serverOffers atomic.Int32
+	answers      atomic.Int32
+	glared       bool // the reader goroutine's
 }
 
 // Dial connects, joins with opts.Token and starts negotiating. It returns
@@ -253,11 +263,17 @@ func (p *Peer) readLoop() {
 func (p *Peer) handle(m Message) error {
 	switch m.Type {
 	case "answer":
+		p.answers.Add(1)
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
 			return fmt.Errorf("apply answer: %w", err)
 		}
 		return p.flushCandidates()
 	case "offer":
+		p.serverOffers.Add(1)
+		if p.opts.GlareOnce && !p.glared {
+			p.glared = true
+			return p.Renegotiate(false)
+		}
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 			return fmt.Errorf("apply server offer: %w", err)
 		}
@@ -369,6 +385,11 @@ func (p *Peer) Bye() (reason string, closed bool) {
 	return p.bye, p.closedWS
 }
 
+// Negotiations counts the server's offers and answers received so far.
+func (p *Peer) Negotiations() (serverOffers, answers int) {
+	return int(p.serverOffers.Load()), int(p.answers.Load())
+}
+
 // Connected reports whether the PeerConnection is connected.
 func (p *Peer) Connected() bool { return p.connected.Load() }
 
@@ -390,6 +411,10 @@ func (p *Peer) Leave(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ClosePeerConnection closes only the media connection and keeps the
+// signalling socket open, as a page whose WebRTC stack failed would.
+func (p *Peer) ClosePeerConnection() error { return p.pc.Close() }
 
 // Close drops the peer at once: media stops, the PeerConnection and the socket
 // close without a leave (as when a browser tab dies).
