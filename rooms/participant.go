@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -80,7 +81,7 @@ type inbound struct {
 func newParticipant(m *Manager, room *Room, conn *websocket.Conn, g Grant, id mixer.ParticipantID, log *slog.Logger) (*Participant, error) {
 	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("new peer connection for %s: %w", id, err)
 	}
 	connCtx, connCancel := context.WithCancel(context.Background())
 	p := &Participant{

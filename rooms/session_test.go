@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/color"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -299,4 +300,22 @@ func hasMessage(ms []rooms.Message, typ rooms.MessageType, codeOrReason string) 
 		}
 	}
 	return false
+}
+
+// TestSinglePortICE: with Config.UDPPort every PeerConnection shares one UDP
+// port (the ICE UDP mux), and calls still connect.
+func TestSinglePortICE(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	_ = l.Close()
+	s := startServer(t, func(c *rooms.Config) { c.UDPPort = port })
+	a := s.dial(t, ctx, "mux", "a", rooms.RoleAdvisor, testpeer.Options{Colour: red})
+	b := s.dial(t, ctx, "mux", "b", rooms.RoleCitizen, testpeer.Options{Colour: blue})
+	waitFor(t, ctx, a, "a to see b over the shared port", func() bool { ok, _ := pictureShows(a, map[string]color.RGBA{b.ID(): blue}, &red); return ok })
+	waitFor(t, ctx, b, "b to see a over the shared port", func() bool { ok, _ := pictureShows(b, map[string]color.RGBA{a.ID(): red}, &blue); return ok })
 }

@@ -45,14 +45,15 @@ func (m *Manager) ServeWS(w http.ResponseWriter, r *http.Request) {
 
 	id, err := newParticipantID()
 	if err != nil {
-		log.Error("new participant id", "err", err)
+		err = fmt.Errorf("new participant id: %w", err)
+		log.Error("join", "err", err)
 		refuse(conn, CodeInternal, "internal error")
 		return
 	}
 	plog := log.With("room", grant.RoomID, "participant", string(id))
 	p, err := newParticipant(m, room, conn, grant, id, plog)
 	if err != nil {
-		plog.Error("new peer connection", "err", err)
+		plog.Error("join", "err", err)
 		refuse(conn, CodeInternal, "internal error")
 		return
 	}
