@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"bench":             {"codec", "codec/framing", "internal/testpeer"},
 	"internal/testpeer": {"codec", "codec/framing"},
 	"internal/archtest": {},
+	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer"},
 }
 
 // forbiddenThirdParty keeps network types out of the media core.
