@@ -37,8 +37,8 @@ type Options struct {
 	// Bad starts the camera in a bad-input mode (see SetBadMedia).
 	Bad BadMode
 
-	// AudioOnly offers only audio, so the server must add video with an
-	// offer of its own (renegotiation from the server side).
+	// AudioOnly makes a receive-only peer offer only audio, so the server
+	// must add video with an offer of its own (server-side renegotiation).
 	AudioOnly bool
 	// GlareOnce answers the first server offer with a new client offer
 	// instead of an answer, as if the two offers had crossed.
