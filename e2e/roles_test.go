@@ -31,10 +31,13 @@ func startBrowsers(t *testing.T, srv *server, parts ...*participant) {
 	}
 }
 
-// TestAttendeeWatches: a receive-only attendee (no camera, no microphone,
-// so Chromium hides its addresses behind mDNS names) still connects and
-// sees the advisor's picture.
-func TestAttendeeWatches(t *testing.T) {
+// TestAttendeeAndControls: a receive-only attendee (no camera, no
+// microphone, so Chromium hides its addresses behind mDNS names) connects
+// and sees and hears the advisor. The advisor then works the call controls
+// from the keyboard alone: muting the microphone silences the advisor for
+// the attendee, turning the camera off replaces the picture, and turning it
+// on brings it back.
+func TestAttendeeAndControls(t *testing.T) {
 	if skipReason != "" {
 		t.Skip("browser end-to-end test skipped: " + skipReason)
 	}
@@ -53,22 +56,100 @@ func TestAttendeeWatches(t *testing.T) {
 	if err := join(srv, room.ID, attendee); err != nil {
 		fatal(t, srv, parts, "attendee: %v", err)
 	}
-	err = poll(15*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+	t.Logf("attendee: click → first frame %v", attendee.joinDur.Round(time.Millisecond))
+	seesAdvisor := func() (bool, string, error) {
 		pic, err := eval[*picture](attendee.b, `window.__probe.picture()`)
 		if err != nil {
 			return false, "", err
 		}
 		problem := checkPicture(pic, attendee, []*participant{advisor}, parts)
 		return problem == "", problem, nil
-	})
-	if err != nil {
+	}
+	if err := poll(15*time.Second, 100*time.Millisecond, seesAdvisor); err != nil {
 		fatal(t, srv, parts, "attendee's picture: %v", err)
 	}
 	hidden, err := eval[bool](attendee.b, `document.getElementById('mic').hidden && document.getElementById('cam').hidden && !document.getElementById('preview')`)
 	if err != nil || !hidden {
 		fatal(t, srv, parts, "an attendee must have no camera preview and no microphone or camera buttons (ok=%v, err=%v)", hidden, err)
 	}
-	t.Logf("attendee: click → first frame %v", attendee.joinDur.Round(time.Millisecond))
+	if db := toneLevel(t, srv, parts, attendee, advisor.tone); db < heardDB {
+		fatal(t, srv, parts, "attendee does not hear the advisor's %d Hz tone: %.1f dB above the floor", advisor.tone, db)
+	}
+
+	// Keyboard only: Join moved the focus to the microphone button.
+	focused, err := eval[string](advisor.b, `document.activeElement && document.activeElement.id`)
+	if err != nil || focused != "mic" {
+		fatal(t, srv, parts, "after joining, focus is on %q (%v), want the microphone button", focused, err)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.KeyEvent(" ")); err != nil {
+		fatal(t, srv, parts, "press space: %v", err)
+	}
+	if err := poll(5*time.Second, 50*time.Millisecond, rosterShows(attendee, advisor, "audio_muted", true)); err != nil {
+		fatal(t, srv, parts, "microphone mute: %v", err)
+	}
+	// What is already on its way (jitter buffers) plays out first: wait for
+	// the attendee's received level to drop, then listen for the tone.
+	err = poll(5*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		st, err := eval[stats](attendee.b, `window.__probe.stats()`)
+		return st.AudioLevel < 0.01, fmt.Sprintf("received audio level %.3f", st.AudioLevel), err
+	})
+	if err != nil {
+		fatal(t, srv, parts, "muted advisor still heard: %v", err)
+	}
+	if db := toneLevel(t, srv, parts, attendee, advisor.tone); db >= heardDB {
+		fatal(t, srv, parts, "attendee still hears the muted advisor: %d Hz at %.1f dB above the floor", advisor.tone, db)
+	}
+
+	// Tab to the camera button, Enter: the advisor's picture is replaced.
+	if err := advisor.b.do(5*time.Second, chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r")); err != nil {
+		fatal(t, srv, parts, "tab, enter: %v", err)
+	}
+	off := time.Now()
+	err = poll(5*time.Second, 50*time.Millisecond, func() (bool, string, error) {
+		pic, err := eval[*picture](attendee.b, `window.__probe.picture()`)
+		if err != nil || pic == nil {
+			return false, "no picture", err
+		}
+		return !anyClose(pic.Grid, advisor.rgb), fmt.Sprintf("cells %+v", pic.Cells), nil
+	})
+	if err != nil {
+		fatal(t, srv, parts, "camera off: the advisor's colour stays: %v", err)
+	}
+	t.Logf("camera off → picture changed for the attendee in %v", time.Since(off).Round(time.Millisecond))
+	if err := poll(5*time.Second, 50*time.Millisecond, rosterShows(attendee, advisor, "video_muted", true)); err != nil {
+		fatal(t, srv, parts, "camera off in the roster: %v", err)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.KeyEvent("\r")); err != nil {
+		fatal(t, srv, parts, "enter: %v", err)
+	}
+	if err := poll(10*time.Second, 100*time.Millisecond, seesAdvisor); err != nil {
+		fatal(t, srv, parts, "camera on again: %v", err)
+	}
+}
+
+// toneLevel listens to p's received audio for two seconds and returns the
+// peak at hz in dB above the median spectrum.
+func toneLevel(t *testing.T, srv *server, parts []*participant, p *participant, hz int) float64 {
+	t.Helper()
+	if ok, err := eval[bool](p.b, `(window.__probe.audioStop(), window.__probe.audioStart())`); err != nil || !ok {
+		fatal(t, srv, parts, "%s: start audio analysis: ok=%v err=%v", p.name, ok, err)
+	}
+	time.Sleep(2 * time.Second) // the analysis window, not a wait for an outcome
+	r, err := eval[*audioResult](p.b, fmt.Sprintf(`window.__probe.audioResult([%d])`, hz))
+	if err != nil || r == nil {
+		fatal(t, srv, parts, "%s: audio analysis: %v", p.name, err)
+	}
+	return r.Peaks[fmt.Sprint(hz)]
+}
+
+// rosterShows polls whether viewer's roster has field (audio_muted or
+// video_muted) of who set to want.
+func rosterShows(viewer, who *participant, field string, want bool) func() (bool, string, error) {
+	return func() (bool, string, error) {
+		got, err := eval[bool](viewer.b, fmt.Sprintf(
+			`window.nahbar.roster.some(p => p.id === %q && p.%s === %v)`, who.id, field, want))
+		return got, fmt.Sprintf("%s's roster does not show %s %s=%v", viewer.name, who.name, field, want), err
+	}
 }
 
 // TestExpiredLinkExplained: a link that expires while the page is open is

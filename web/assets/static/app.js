@@ -75,13 +75,15 @@
     bad_sdp: 'Your browser and the video service could not agree on how to connect. Please try a current version of Chrome, Edge, Firefox or Safari.',
     bad_candidate: 'There is a problem with the network connection. We keep trying.',
     bad_media: 'Your camera or microphone signal could not be read by the video service.',
-    bad_message: 'Something went wrong while connecting. We will try again.',
     internal: 'Something went wrong on our side. We will try again.',
   };
   // Codes after which trying again cannot help.
   const fatalCodes = new Set(['invalid_token', 'unsupported_version']);
   // Codes the call survives: show them, keep going.
   const softCodes = new Set(['bad_candidate', 'bad_media']);
+  // Codes only a developer can act on. An undecodable message is followed
+  // by bye{protocol_error}, which reconnects; an out-of-order one changes nothing.
+  const silentCodes = new Set(['bad_message']);
 
   // ---- camera and microphone ----
 
@@ -220,6 +222,9 @@
 
   function onServerError(code, message) {
     console.warn('server error', code, message);
+    if (silentCodes.has(code)) {
+      return;
+    }
     const text = errorText[code] || 'Something went wrong. We will try again.';
     if (fatalCodes.has(code)) {
       stopCall();
