@@ -25,13 +25,16 @@ const (
 	fpsWindow       = 10 * time.Second
 	leaveDeadline   = time.Second
 	// A tone counts as heard when its FFT peak stands heardDB above the
-	// median spectrum. Opus coding noise and the limiter put some energy
-	// near every strong tone, so a participant's own tone counts as absent
-	// when it is no stronger than the quiet frequencies between the tones
-	// (controlFreqs) plus noiseMarginDB, and far below the tones it hears.
+	// median spectrum (heard tones measure +50..+65 dB). Some energy lands at
+	// a participant's own frequency anyway: Opus coding noise near strong
+	// tones, and third-order intermodulation (440, 660, 880 Hz are evenly
+	// spaced, so 2·660−880 = 440 and 2·660−440 = 880); measured +11..+27 dB.
+	// So the own tone counts as absent when it is no stronger than the quiet
+	// frequencies between the tones (controlFreqs) plus noiseMarginDB, and at
+	// least ownGapDB below the weakest tone the participant hears.
 	heardDB       = 30.0
-	noiseMarginDB = 6.0
-	ownGapDB      = 20.0
+	noiseMarginDB = 10.0
+	ownGapDB      = 25.0
 )
 
 // controlFreqs lie between the test tones; nobody sends them.
