@@ -197,3 +197,67 @@ func TestExpiredLinkExplained(t *testing.T) {
 		fatal(t, srv, parts, "Join must stay disabled after an expired link (disabled=%v, err=%v)", disabled, err)
 	}
 }
+
+// TestReconnectAfterRestart: when the media server restarts, both pages
+// say they are reconnecting, rejoin on their own with their links, and the
+// two participants see each other again.
+func TestReconnectAfterRestart(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startServer(t)
+	a := &participant{name: "A", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	b := &participant{name: "B", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 880, role: rooms.RoleCitizen}
+	parts := []*participant{a, b}
+	startBrowsers(t, srv, parts...)
+	room, err := srv.store.CreateRoom("restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := each(parts, func(p *participant) error { return join(srv, room.ID, p) }); err != nil {
+		fatal(t, srv, parts, "join: %v", err)
+	}
+	seeEachOther := func() error {
+		return each(parts, func(p *participant) error {
+			return poll(20*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+				id, err := eval[string](p.b, `window.nahbar.participantId`)
+				if err != nil {
+					return false, "", err
+				}
+				p.id = id
+				for _, o := range parts {
+					if o != p {
+						o.id, _ = eval[string](o.b, `window.nahbar.participantId`)
+					}
+				}
+				pic, err := eval[*picture](p.b, `window.__probe.picture()`)
+				if err != nil {
+					return false, "", err
+				}
+				problem := checkPicture(pic, p, without(parts, p), parts)
+				return problem == "", problem, nil
+			})
+		})
+	}
+	if err := seeEachOther(); err != nil {
+		fatal(t, srv, parts, "before the restart: %v", err)
+	}
+	oldIDs := []string{a.id, b.id}
+	restarted := time.Now()
+	if err := srv.restartMedia(); err != nil {
+		fatal(t, srv, parts, "restart: %v", err)
+	}
+	if err := seeEachOther(); err != nil {
+		fatal(t, srv, parts, "after the restart: %v", err)
+	}
+	t.Logf("after the media server restarted, both see each other again in %v", time.Since(restarted).Round(time.Millisecond))
+	if a.id == oldIDs[0] || b.id == oldIDs[1] {
+		t.Errorf("participant ids %s, %s unchanged (%v): the pages did not rejoin", a.id, b.id, oldIDs)
+	}
+	for _, p := range parts {
+		state, err := eval[string](p.b, `window.nahbar.state`)
+		if err != nil || state != "connected" {
+			fatal(t, srv, parts, "%s after the restart: state %q (%v), want connected", p.name, state, err)
+		}
+	}
+}

@@ -20,10 +20,13 @@ import (
 // server is the real nahbar server (web + rooms) started in-process on the
 // namespace's server address.
 type server struct {
-	base  string
-	store *web.Store
-	clock *testClock
-	logs  *syncBuffer
+	base    string
+	store   *web.Store
+	clock   *testClock
+	logs    *syncBuffer
+	log     *slog.Logger
+	mgr     atomic.Pointer[rooms.Manager]
+	handler atomic.Pointer[http.Handler]
 }
 
 // testClock is the store's clock: real time plus an offset a test can add
@@ -62,37 +65,69 @@ func (b *syncBuffer) tail(n int) string {
 func startServer(t *testing.T) *server {
 	t.Helper()
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	clock := &testClock{}
-	store := web.NewStore(web.StoreConfig{Now: clock.now})
-	mgr, err := rooms.NewManager(rooms.Config{Logger: log.With("component", "rooms")}, store)
-	if err != nil {
-		t.Fatal(err)
+	s := &server{
+		store: web.NewStore(web.StoreConfig{Now: clock.now}),
+		clock: clock,
+		logs:  logs,
+		log:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
-	h, err := web.New(web.Config{
-		APIKey: "e2e-test-key-0123456789",
-		Store:  store,
-		// Pure test tones would be suppressed by echo cancellation and noise
-		// suppression, so the page asks for raw microphone audio.
-		AudioProcessing: false,
-		Logger:          log.With("component", "web"),
-	}, mgr)
-	if err != nil {
+	if err := s.startMedia(); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	s.base = fmt.Sprintf("http://%s", ln.Addr())
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*s.handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
-		if err := mgr.Close(ctx); err != nil {
+		if err := s.mgr.Load().Close(ctx); err != nil {
 			t.Errorf("close rooms manager: %v", err)
 		}
 	})
-	return &server{base: fmt.Sprintf("http://%s", ln.Addr()), store: store, clock: clock, logs: logs}
+	return s
+}
+
+// startMedia builds a rooms manager and the web handler in front of it, and
+// puts them in service; rooms and links (the store) carry over.
+func (s *server) startMedia() error {
+	mgr, err := rooms.NewManager(rooms.Config{Logger: s.log.With("component", "rooms")}, s.store)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Config{
+		APIKey: "e2e-test-key-0123456789",
+		Store:  s.store,
+		// Pure test tones would be suppressed by echo cancellation and noise
+		// suppression, so the page asks for raw microphone audio.
+		AudioProcessing: false,
+		Logger:          s.log.With("component", "web"),
+	}, mgr)
+	if err != nil {
+		return err
+	}
+	s.mgr.Store(mgr)
+	s.handler.Store(&h)
+	return nil
+}
+
+// restartMedia replaces the media server as a restart would: the old
+// manager says bye{shutdown} to everyone and the pages must come back by
+// themselves.
+func (s *server) restartMedia() error {
+	old := s.mgr.Load()
+	if err := s.startMedia(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return old.Close(ctx)
 }
