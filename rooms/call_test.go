@@ -68,7 +68,9 @@ func TestFourPublishers(t *testing.T) {
 	}
 
 	// Audio: one second of each receiver's mix has the others' tones (sent at
-	// 0.1) and not its own.
+	// 0.1) and not its own. Received levels are ~0.05–0.09, but 880 Hz arrives
+	// at only ~0.025–0.03 in a three-tone mix (alone it arrives at 0.099), so
+	// "hears" is ≥ 0.015; its own tone stays ≤ 0.004 in practice.
 	for _, p := range pubs {
 		var levels map[float64]float64
 		check := func() bool {
@@ -81,10 +83,10 @@ func TestFourPublishers(t *testing.T) {
 				levels[q.tone] = toneLevel(pcm, q.tone)
 			}
 			for _, q := range pubs {
-				if q == p && levels[q.tone] > 0.01 {
+				if q == p && levels[q.tone] > 0.008 {
 					return false
 				}
-				if q != p && levels[q.tone] < 0.02 {
+				if q != p && levels[q.tone] < 0.015 {
 					return false
 				}
 			}
@@ -94,7 +96,7 @@ func TestFourPublishers(t *testing.T) {
 		err := p.peer.Wait(actx, check)
 		acancel()
 		if err != nil {
-			t.Fatalf("%s: mix tone levels %v: want the others' tones ≥ 0.02 and its own (%v Hz) ≤ 0.01", p.name, levels, p.tone)
+			t.Fatalf("%s: mix tone levels %v: want the others' tones ≥ 0.015 and its own (%v Hz) ≤ 0.008", p.name, levels, p.tone)
 		}
 		t.Logf("%s hears %v", p.name, levels)
 	}

@@ -319,3 +319,21 @@ func TestSinglePortICE(t *testing.T) {
 	waitFor(t, ctx, a, "a to see b over the shared port", func() bool { ok, _ := pictureShows(a, map[string]color.RGBA{b.ID(): blue}, &red); return ok })
 	waitFor(t, ctx, b, "b to see a over the shared port", func() bool { ok, _ := pictureShows(b, map[string]color.RGBA{a.ID(): red}, &blue); return ok })
 }
+
+// TestICELossRemovesAfterGrace: a peer whose network vanishes (nothing
+// closed, the socket still open) is removed once ICE reports the loss and the
+// grace period passes; it is told bye{ice_failed}, the others a new roster.
+func TestICELossRemovesAfterGrace(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := startServer(t, func(c *rooms.Config) { c.ICEGrace = 500 * time.Millisecond })
+	a := s.dial(t, ctx, "tunnel", "a", rooms.RoleAdvisor, testpeer.Options{Colour: red})
+	b := s.dial(t, ctx, "tunnel", "b", rooms.RoleCitizen, testpeer.Options{Colour: blue})
+	waitFor(t, ctx, a, "a to see b", func() bool { ok, _ := pictureShows(a, map[string]color.RGBA{b.ID(): blue}, &red); return ok })
+
+	cut := time.Now()
+	b.CutNetwork()
+	waitFor(t, ctx, b, "bye ice_failed", func() bool { r, _ := b.Bye(); return r == rooms.ByeICEFailed })
+	waitFor(t, ctx, a, "b removed", func() bool { return len(a.Roster()) == 1 })
+	t.Logf("network cut → removed after %v (pion's ICE disconnected timeout + %v grace)", time.Since(cut).Round(100*time.Millisecond), 500*time.Millisecond)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -12,7 +13,7 @@ import (
 
 // newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
 // reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
-func newAPI(log *slog.Logger) (*webrtc.API, error) {
+func newAPI(log *slog.Logger, cut *atomic.Bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -37,13 +38,18 @@ func newAPI(log *slog.Logger) (*webrtc.API, error) {
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	n, err := newCuttableNet(cut)
+	if err != nil {
+		return nil, err
+	}
+	se.SetNet(n)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
 // startPeerConnection creates the PeerConnection with a camera and microphone
 // track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
 func (p *Peer) startPeerConnection() error {
-	api, err := newAPI(p.log)
+	api, err := newAPI(p.log, &p.netCut)
 	if err != nil {
 		return err
 	}

@@ -106,6 +106,7 @@ type Peer struct {
 	mic   *microphone
 
 	connected    atomic.Bool
+	netCut       atomic.Bool
 	serverOffers atomic.Int32
 	answers      atomic.Int32
 	glared       bool // the reader goroutine's
