@@ -339,10 +339,12 @@ func bindDiscard(tb testing.TB, track *webrtc.TrackLocalStaticRTP, n int) {
 // BenchmarkVideoOut is the send path of one shared (view, tier) output: one
 // encoded frame packetized onto a track bound to 10 receivers, per frame.
 func BenchmarkVideoOut(b *testing.B) {
-	c := vp8Clip(b, 1)
+	c := vp8Clip(b, 1) // a 320x240 keyframe of a detailed picture
 	frame := make([]byte, 0, 64<<10)
-	for _, p := range c.pkts {
-		frame = append(frame, p.Payload...) // payloads of a ~keyframe-sized frame
+	for len(frame) < 12<<10 { // grown to a 640x360 keyframe's size (the packetizer does not parse it)
+		for _, p := range c.pkts {
+			frame = append(frame, p.Payload...)
+		}
 	}
 	o, err := newVideoOut(outKey{view: mixer.ViewAll, tier: mixer.DefaultTier}, slog.New(slog.DiscardHandler))
 	if err != nil {
