@@ -46,12 +46,13 @@ type VideoEncoder struct {
 // bits; a long interval still heals a receiver whose request was lost.
 const keyframeIntervalSeconds = 10
 
-// vp8CPUUsed trades quality for speed in libvpx realtime mode. Measured on camera-like
-// content at the three tiers (TestVP8CPUUsedQuality, BenchmarkVP8CPUUsed): 6 to 12 give
-// the same PSNR (within 0.07 dB) with 12 about 10 % faster than 8 (~196 vs ~174 cpu-fps at
-// 640x360); 14 is ~25 % faster again at -0.1 dB; 16 is ~2.5x faster than 12 at -0.2 to
-// -0.4 dB. All hit the target bitrate with the CBR settings below. 12 is the safe choice;
-// 16 is worth revisiting with real camera content when encoder capacity is short.
+// vp8CPUUsed trades quality for speed in libvpx realtime mode. Measured at the three tiers
+// on camera-like content (TestVP8CPUUsedQuality, BenchmarkVP8CPUUsed; shared 2-core EPYC,
+// CPU-time rates): 6 to 12 give the same PSNR within 0.1 dB and, at 640x360, 220-265 frames
+// per CPU-second with 12 at the fast end; 14 costs another 0.1 dB for little speed; 16 runs
+// about 3x faster (~780) at -0.2 to -0.4 dB. Every setting holds the target bitrate with the
+// CBR settings below. 12 is the safe choice; 16 is worth trying with real camera content
+// when encoder capacity runs short.
 const vp8CPUUsed = 12
 
 // NewVideoEncoder opens a VP8 (libvpx) or H.264 (libx264) encoder for cfg.
