@@ -19,9 +19,9 @@ import (
 
 // What the test demands, from the brief and shared/BROWSER-TESTING.md.
 const (
-	colourTolerance = 40 // per channel, after VP8 twice (browser → server → browser)
-	minLuma         = 20 // rules out a black picture
-	minFPS          = 12.0
+	colourTolerance = 40   // per channel, after VP8 twice (browser → server → browser)
+	minLuma         = 20   // rules out a black picture
+	minFPS          = 12.0 // see also minFPSRace
 	fpsWindow       = 10 * time.Second
 	leaveDeadline   = time.Second
 	// A tone counts as heard when its FFT peak stands heardDB above the
@@ -201,8 +201,8 @@ func TestThreeBrowserCall(t *testing.T) {
 			p.name, r.fps, r.s.FrameWidth, r.s.FrameHeight, fpsWindow, r.s.FreezeCount, r.s.PacketsLost,
 			r.sentFPS, r.s.SentWidth, r.s.QualityLimitation,
 			fmtPeaks(r.audio), r.audio.floor(), r.audio.frames())
-		if r.fps < minFPS {
-			problems = append(problems, fmt.Sprintf("%s receives %.1f fps, want ≥ %.0f", p.name, r.fps, minFPS))
+		if want := wantFPS(); r.fps < want {
+			problems = append(problems, fmt.Sprintf("%s receives %.1f fps, want ≥ %.0f", p.name, r.fps, want))
 		}
 		if r.s.FrameWidth != 640 || r.s.FrameHeight != 360 {
 			problems = append(problems, fmt.Sprintf("%s receives %dx%d, want 640x360", p.name, r.s.FrameWidth, r.s.FrameHeight))
@@ -333,6 +333,16 @@ func join(srv *server, roomID string, p *participant) error {
 		state, _ := eval[string](p.b, `window.nahbar.state`)
 		return false, fmt.Sprintf("%s: state %q, id %q, stats %+v", p.name, state, p.id, s), nil
 	})
+}
+
+// wantFPS is the frame rate the call must reach. The race detector slows
+// the server's Go code (RTP, SRTP, pion) several times over, so a -race
+// build is held to minFPSRace; the product goal is checked without -race.
+func wantFPS() float64 {
+	if raceDetector {
+		return minFPSRace
+	}
+	return minFPS
 }
 
 // checkPicture says what is wrong with what p sees, or "" if it shows

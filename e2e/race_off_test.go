@@ -1,0 +1,7 @@
+//go:build !race
+
+package e2e
+
+const raceDetector = false
+
+const minFPSRace = minFPS
