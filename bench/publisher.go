@@ -1,0 +1,218 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/nahbar/nahbar/codec"
+	"github.com/nahbar/nahbar/codec/framing"
+	mdcodec "github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Publisher is a synthetic camera and microphone. A live one draws and stamps
+// every frame when it sends it and encodes it with pion/mediadevices' VP8
+// encoder (libvpx), so its stamps carry true send times; a replaying one sends
+// a pre-encoded Clip. Both send the AudioLoop. The frame loop owns the
+// encoder and the picture; other goroutines only set the keyframe flag and
+// read the counters.
+type Publisher struct {
+	src   Source
+	clock Clock
+	live  bool
+	enc   mdcodec.ReadCloser // live only
+	clip  *Clip              // replay only
+	audio *AudioLoop
+
+	video, sound *webrtc.TrackLocalStaticRTP
+	vpk, apk     *framing.Packetizer
+	pic          *image.YCbCr
+	emitVideo    func(*rtp.Packet) error // bound once, so sending allocates no closure
+	emitAudio    func(*rtp.Packet) error
+
+	key        atomic.Bool
+	frames     atomic.Uint64
+	videoBytes atomic.Uint64
+	audioBytes atomic.Uint64
+}
+
+// NewLivePublisher returns a live publisher of src whose encoder aims at kbps.
+func NewLivePublisher(src Source, kbps int, a *AudioLoop, clock Clock) (*Publisher, error) {
+	p, err := newPublisher(src, a, clock)
+	if err != nil {
+		return nil, err
+	}
+	p.live = true
+	p.pic = codec.NewPicture(SourceWidth, SourceHeight)
+	params, err := vpx.NewVP8Params()
+	if err != nil {
+		return nil, fmt.Errorf("vp8 params of source %d: %w", src.Index, err)
+	}
+	// What libwebrtc asks of libvpx for a camera: constant bitrate, no
+	// lookahead, keyframes only when asked for (a long interval as a backstop).
+	params.BitRate = kbps * 1000
+	params.RateControlEndUsage = vpx.RateControlCBR
+	params.LagInFrames = 0
+	params.RateControlMinQuantizer = 2
+	params.RateControlMaxQuantizer = 56
+	params.RateControlUndershootPercent = 100
+	params.RateControlOvershootPercent = 15
+	params.KeyFrameInterval = 20 * SourceFPS
+	pic := p.pic
+	reader := video.ReaderFunc(func() (image.Image, func(), error) { return pic, func() {}, nil })
+	enc, err := params.BuildVideoEncoder(reader, prop.Media{Video: prop.Video{Width: SourceWidth, Height: SourceHeight, FrameRate: SourceFPS}})
+	if err != nil {
+		return nil, fmt.Errorf("vp8 encoder of source %d: %w", src.Index, err)
+	}
+	p.enc = enc
+	return p, nil
+}
+
+// NewReplayPublisher returns a publisher that loops clip.
+func NewReplayPublisher(clip *Clip, a *AudioLoop, clock Clock) (*Publisher, error) {
+	p, err := newPublisher(clip.Source, a, clock)
+	if err != nil {
+		return nil, err
+	}
+	p.clip = clip
+	return p, nil
+}
+
+func newPublisher(src Source, a *AudioLoop, clock Clock) (*Publisher, error) {
+	stream := fmt.Sprintf("bench-source-%d", src.Index)
+	v, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "camera", stream)
+	if err != nil {
+		return nil, fmt.Errorf("camera track of source %d: %w", src.Index, err)
+	}
+	s, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "microphone", stream)
+	if err != nil {
+		return nil, fmt.Errorf("microphone track of source %d: %w", src.Index, err)
+	}
+	p := &Publisher{
+		src: src, clock: clock, audio: a, video: v, sound: s,
+		vpk: framing.NewPacketizer(framing.VP8, rand.Uint32(), 96, 90000),
+		apk: framing.NewPacketizer(framing.Opus, rand.Uint32(), 111, 48000),
+	}
+	p.emitVideo = func(pkt *rtp.Packet) error {
+		p.videoBytes.Add(uint64(pkt.MarshalSize()))
+		return p.video.WriteRTP(pkt)
+	}
+	p.emitAudio = func(pkt *rtp.Packet) error {
+		p.audioBytes.Add(uint64(pkt.MarshalSize()))
+		return p.sound.WriteRTP(pkt)
+	}
+	return p, nil
+}
+
+// Source is what the publisher draws.
+func (p *Publisher) Source() Source { return p.src }
+
+// Live reports whether its stamps carry true send times.
+func (p *Publisher) Live() bool { return p.live }
+
+// SentBytes is how many RTP bytes (headers included) it has sent so far.
+func (p *Publisher) SentBytes() (video, audio uint64) {
+	return p.videoBytes.Load(), p.audioBytes.Load()
+}
+
+// FramesSent is how many video frames it has sent.
+func (p *Publisher) FramesSent() uint64 { return p.frames.Load() }
+
+// RequestKeyframe makes the next frame a keyframe.
+func (p *Publisher) RequestKeyframe() { p.key.Store(true) }
+
+// runVideo sends one frame per tick until ctx ends.
+func (p *Publisher) runVideo(ctx context.Context) {
+	tick, stop := p.clock.Tick(time.Second / SourceFPS)
+	defer stop()
+	samples := p.vpk.Samples(time.Second / SourceFPS)
+	var n uint16
+	pos := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		var frame []byte
+		if p.live {
+			p.src.Render(p.pic, n, uint32(p.clock.Now().UnixMilli()%StampTimeModulo))
+			if p.key.Swap(false) {
+				if kf, ok := p.enc.Controller().(mdcodec.KeyFrameController); ok {
+					_ = kf.ForceKeyFrame()
+				}
+			}
+			b, release, err := p.enc.Read()
+			if err != nil {
+				continue
+			}
+			release()
+			frame = b
+		} else {
+			if p.key.Swap(false) {
+				pos = 0
+			}
+			frame = p.clip.Frames[pos]
+			pos = (pos + 1) % len(p.clip.Frames)
+		}
+		n++
+		if len(frame) == 0 {
+			continue
+		}
+		if err := p.vpk.Packetize(frame, samples, p.emitVideo); err != nil {
+			continue
+		}
+		p.frames.Add(1)
+	}
+}
+
+// runAudio sends one Opus packet every 20 ms until ctx ends.
+func (p *Publisher) runAudio(ctx context.Context) {
+	tick, stop := p.clock.Tick(audioInterval)
+	defer stop()
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		_ = p.apk.Packetize(p.audio.Packets[i%len(p.audio.Packets)], audioFrame, p.emitAudio)
+	}
+}
+
+// readRTCP turns the server's PLI or FIR into a keyframe.
+func (p *Publisher) readRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := s.Read(buf)
+		if err != nil {
+			return
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				p.RequestKeyframe()
+			}
+		}
+	}
+}
+
+// Close frees the encoder; call it after the loops have ended.
+func (p *Publisher) Close() {
+	if p.enc != nil {
+		_ = p.enc.Close()
+	}
+}
