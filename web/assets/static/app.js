@@ -97,7 +97,7 @@
   }
 
   function videoConstraints() {
-    return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 30 } };
+    return { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 30 } };
   }
 
   async function startPreview() {
