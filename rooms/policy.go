@@ -1,0 +1,127 @@
+package rooms
+
+import "time"
+
+// policyConfig holds the thresholds of the tier policy. The defaults follow
+// the goals of issue 5: down within ~2 s of a link that cannot carry the tier,
+// up only after the link has carried more for ~8 s, and never flapping.
+type policyConfig struct {
+	downHold    time.Duration // the estimate (or loss) must stay bad this long before a step down
+	upHold      time.Duration // ... and good this long before a step up (doubled after a failed step up)
+	maxUpHold   time.Duration // the doubling stops here, so a recovered link is used again within ~30 s
+	upMargin    float64       // a step up needs the estimate at the next tier's need times this
+	lossDown    float64       // loss fraction that forces a step down (after downHold)
+	lossUp      float64       // loss fraction above which no step up is tried
+	failedProbe time.Duration // a step down this soon after a step up means that step up failed
+	stableReset time.Duration // this long without a change forgets past failures
+}
+
+var defaultPolicy = policyConfig{
+	downHold:    2 * time.Second,
+	upHold:      8 * time.Second,
+	maxUpHold:   20 * time.Second,
+	upMargin:    1.25,
+	lossDown:    0.10,
+	lossUp:      0.03,
+	failedProbe: 15 * time.Second,
+	stableReset: 60 * time.Second,
+}
+
+// linkSample is what the policy learns about a receiver's link at one moment.
+type linkSample struct {
+	now          time.Time
+	estimateKbps float64 // GCC's target bitrate for the receiver's PeerConnection
+	loss         float64 // fraction of packets lost (receiver reports), 0..1
+	cap          level   // the best level the receiver's own choice allows
+}
+
+// tierPolicy chooses a receiver's level from its link, with hysteresis. It is
+// a pure state machine: the caller passes the time in, so tests drive it with
+// a fake clock. The zero value is not ready; use newTierPolicy.
+type tierPolicy struct {
+	cfg        policyConfig
+	level      level
+	cap        level     // the cap of the last sample, to notice it being lifted
+	badSince   time.Time // the down condition has held since (zero: it does not hold)
+	goodSince  time.Time // the up condition has held since
+	lastUp     time.Time
+	lastChange time.Time
+	upHold     time.Duration
+}
+
+func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
+	return &tierPolicy{cfg: cfg, level: start, upHold: cfg.upHold, lastChange: now}
+}
+
+// fitting is the best level at or below cap whose need the estimate carries.
+func fitting(estimateKbps float64, cap level) level {
+	for l := cap; l < levelAudioOnly; l++ {
+		if l.needKbps() <= estimateKbps {
+			return l
+		}
+	}
+	return levelAudioOnly
+}
+
+// update takes one sample and returns the level the receiver should be on and
+// whether it changed.
+func (p *tierPolicy) update(s linkSample) (level, bool) {
+	old := p.level
+	raised := s.cap < p.cap
+	p.cap = s.cap
+	if p.level < s.cap { // the receiver's own choice applies at once
+		p.set(s.cap, s.now)
+		return p.level, true
+	}
+	if raised { // ... and so does lifting it, as far as the link allows now
+		if l := fitting(s.estimateKbps/p.cfg.upMargin, s.cap); l < p.level {
+			p.set(l, s.now)
+			return p.level, true
+		}
+	}
+	if s.now.Sub(p.lastChange) >= p.cfg.stableReset {
+		p.upHold = p.cfg.upHold
+	}
+
+	bad := p.level.video() && (s.estimateKbps < p.level.needKbps() || s.loss > p.cfg.lossDown)
+	switch {
+	case !bad:
+		p.badSince = time.Time{}
+	case p.badSince.IsZero():
+		p.badSince = s.now
+	case s.now.Sub(p.badSince) >= p.cfg.downHold:
+		next := max(p.level+1, fitting(s.estimateKbps, s.cap))
+		if s.estimateKbps >= p.level.needKbps() { // only loss is bad: one step
+			next = p.level + 1
+		}
+		if !p.lastUp.IsZero() && s.now.Sub(p.lastUp) < p.cfg.failedProbe {
+			// The step up failed: go back to where it came from (GCC's estimate
+			// right after congestion undershoots) and wait longer next time.
+			next = p.level + 1
+			p.upHold = min(2*p.upHold, p.cfg.maxUpHold)
+			p.lastUp = time.Time{}
+		}
+		p.set(next, s.now)
+		return p.level, true
+	}
+
+	good := p.level > s.cap && s.loss <= p.cfg.lossUp &&
+		s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
+	switch {
+	case !good:
+		p.goodSince = time.Time{}
+	case p.goodSince.IsZero():
+		p.goodSince = s.now
+	case s.now.Sub(p.goodSince) >= p.upHold:
+		p.set(p.level-1, s.now)
+		p.lastUp = s.now
+		return p.level, true
+	}
+	return p.level, p.level != old
+}
+
+func (p *tierPolicy) set(l level, now time.Time) {
+	p.level = l
+	p.badSince, p.goodSince = time.Time{}, time.Time{}
+	p.lastChange = now
+}

@@ -1,0 +1,178 @@
+package rooms
+
+import (
+	"testing"
+	"time"
+)
+
+// step is one sample fed to the policy after advancing the fake clock.
+type step struct {
+	after    time.Duration
+	estimate float64 // kbit/s
+	loss     float64
+	cap      level
+	want     level
+}
+
+// hold repeats a sample every 500 ms (the room's adaptation interval) for d,
+// expecting want at the end.
+func hold(d time.Duration, estimate, loss float64, cap, want level) []step {
+	var out []step
+	for t := time.Duration(0); t < d; t += 500 * time.Millisecond {
+		out = append(out, step{after: 500 * time.Millisecond, estimate: estimate, loss: loss, cap: cap, want: -1})
+	}
+	out[len(out)-1].want = want
+	return out
+}
+
+func seq(parts ...[]step) []step {
+	var out []step
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func TestTierPolicy(t *testing.T) {
+	high, medium, low, audio := levelHigh, levelHigh+1, levelLow, levelAudioOnly
+	tests := []struct {
+		name  string
+		start level
+		steps []step
+	}{
+		{"a good link stays high", high, hold(30*time.Second, 2000, 0, high, high)},
+		{"a brief dip does not move", high, seq(
+			hold(1500*time.Millisecond, 300, 0, high, high),
+			hold(10*time.Second, 2000, 0, high, high),
+		)},
+		{"a dip of 2 s steps down to what fits", high, seq(
+			hold(2*time.Second, 300, 0, high, high),
+			hold(500*time.Millisecond, 300, 0, high, medium),
+		)},
+		{"a collapse goes straight to audio only", high, seq(
+			hold(2500*time.Millisecond, 60, 0, high, audio),
+		)},
+		{"loss alone steps down one tier at a time", high, seq(
+			hold(2500*time.Millisecond, 2000, 0.15, high, medium),
+			hold(2500*time.Millisecond, 2000, 0.15, high, low),
+			hold(2500*time.Millisecond, 2000, 0.15, high, audio),
+			hold(10*time.Second, 2000, 0.15, high, audio), // audio is never dropped
+		)},
+		{"5 % loss is tolerated", high, hold(20*time.Second, 2000, 0.05, high, high)},
+		{"up only after 8 s above the next tier with margin", low, seq(
+			hold(7500*time.Millisecond, 400, 0, high, low),
+			hold(1*time.Second, 400, 0, high, medium),
+		)},
+		{"estimate just above the next need is not enough", low, hold(30*time.Second, 250, 0, high, low)},
+		{"loss blocks stepping up", low, hold(30*time.Second, 2000, 0.05, high, low)},
+		{"one step up at a time", audio, seq(
+			hold(8500*time.Millisecond, 2000, 0, high, low),
+			hold(8500*time.Millisecond, 2000, 0, high, medium),
+			hold(8500*time.Millisecond, 2000, 0, high, high),
+		)},
+		{"a failed step up goes back one tier and doubles the wait", low, seq(
+			hold(8500*time.Millisecond, 400, 0, high, medium),
+			hold(2500*time.Millisecond, 90, 0, high, low), // congestion: back to low, not to audio
+			hold(15*time.Second, 400, 0, high, low),       // 8 s no longer enough
+			hold(2*time.Second, 400, 0, high, medium),     // 16 s is
+		)},
+		{"the wait stops doubling at the maximum", low, seq(
+			hold(8500*time.Millisecond, 400, 0, high, medium),
+			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(16500*time.Millisecond, 400, 0, high, medium),
+			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(20500*time.Millisecond, 400, 0, high, medium), // 32 s capped at 20
+		)},
+		{"a long stable spell forgets failures", low, seq(
+			hold(8500*time.Millisecond, 400, 0, high, medium),
+			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(60*time.Second, 200, 0, high, low), // stable, estimate between tiers
+			hold(8500*time.Millisecond, 400, 0, high, medium),
+		)},
+		{"save data caps at once", high, seq(
+			hold(500*time.Millisecond, 2000, 0, low, low),
+			hold(30*time.Second, 2000, 0, low, low),
+		)},
+		{"lifting the cap goes up at once as far as the link allows", low, seq(
+			hold(5*time.Second, 2000, 0, low, low),
+			hold(500*time.Millisecond, 2000, 0, high, high),
+		)},
+		{"lifting the cap on a weak link waits for the link", low, seq(
+			hold(5*time.Second, 200, 0, low, low),
+			hold(10*time.Second, 200, 0, high, low),
+		)},
+		{"a budget cap of audio only", high, hold(500*time.Millisecond, 2000, 0, audio, audio)},
+		{"back from audio only when the link recovers", audio, seq(
+			hold(10*time.Second, 60, 0, high, audio),
+			hold(8500*time.Millisecond, 140, 0, high, low),
+		)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Unix(1000, 0)
+			p := newTierPolicy(defaultPolicy, tt.start, now)
+			var changes int
+			for i, s := range tt.steps {
+				now = now.Add(s.after)
+				got, changed := p.update(linkSample{now: now, estimateKbps: s.estimate, loss: s.loss, cap: s.cap})
+				if changed {
+					changes++
+				}
+				if s.want >= 0 && got != s.want {
+					t.Fatalf("step %d (t=%v, estimate %v, loss %v, cap %s): level %s, want %s",
+						i, now.Sub(time.Unix(1000, 0)), s.estimate, s.loss, s.cap.name(), got.name(), s.want.name())
+				}
+			}
+			t.Logf("%d changes", changes)
+		})
+	}
+}
+
+// TestTierPolicyNeverFlaps feeds an estimate that oscillates around a tier's
+// need every second: the level may change at most once.
+func TestTierPolicyNeverFlaps(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := newTierPolicy(defaultPolicy, levelHigh, now)
+	need := levelHigh.needKbps()
+	changes := 0
+	for i := range 240 { // two minutes at 500 ms
+		now = now.Add(500 * time.Millisecond)
+		est := need * 1.1
+		if (i/2)%2 == 0 {
+			est = need * 0.9
+		}
+		if _, changed := p.update(linkSample{now: now, estimateKbps: est, cap: levelHigh}); changed {
+			changes++
+		}
+	}
+	if changes > 0 {
+		t.Fatalf("%d level changes for an estimate alternating ±10 %% around the need each second", changes)
+	}
+}
+
+func TestCapFor(t *testing.T) {
+	tests := []struct {
+		mode   string
+		budget float64
+		want   level
+	}{
+		{QualityHigh, 0, levelHigh},
+		{"", 0, levelHigh},
+		{QualitySaveData, 0, levelLow},
+		{QualityHigh, 1000, levelHigh},
+		{QualityHigh, 200, levelHigh + 1},
+		{QualityHigh, 100, levelLow},
+		{QualitySaveData, 1000, levelLow},
+		{QualityHigh, 30, levelAudioOnly},
+		{QualityHigh, 1, levelAudioOnly},
+	}
+	for _, tt := range tests {
+		if got := capFor(tt.mode, tt.budget); got != tt.want {
+			t.Errorf("capFor(%q, %v) = %s, want %s", tt.mode, tt.budget, got.name(), tt.want.name())
+		}
+	}
+	// What each cap costs, for the documentation.
+	for l := levelHigh; l <= levelAudioOnly; l++ {
+		t.Logf("%-6s need %.0f kbit/s payload, %.0f kbit/s on the wire = %.0f MB/h", l.name(), l.needKbps(), l.wireKbps(), kbpsToMBPerHour(l.wireKbps()))
+	}
+}
