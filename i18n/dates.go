@@ -43,6 +43,12 @@ func (l *Localizer) DateTime(t time.Time) string {
 	return l.T("format_datetime", map[string]any{"Date": l.Date(t), "Time": l.Time(t)})
 }
 
+// DateTimeRange formats a day with a start and end time ("Montag, 3. Juni 2024,
+// 10:30–11:00 Uhr"), as an appointment is shown.
+func (l *Localizer) DateTimeRange(start, end time.Time) string {
+	return l.T("format_datetime", map[string]any{"Date": l.Date(start), "Time": l.TimeRange(start, end)})
+}
+
 // Minutes renders a duration in whole minutes with the right plural ("30 Minuten").
 func (l *Localizer) Minutes(d time.Duration) string {
 	return l.T("duration_minutes", map[string]any{"Count": int(d / time.Minute)})

@@ -46,6 +46,9 @@ func TestDates(t *testing.T) {
 			check("Minutes", l.Minutes(30*time.Minute), tt.minutes)
 		})
 	}
+	if got, want := c.Localizer("ar").DateTimeRange(start, end), "الاثنين، 3 يونيو 2024، الساعة 09:05–09:35"; got != want {
+		t.Errorf("ar DateTimeRange = %q, want %q", got, want)
+	}
 	de := c.Localizer("de")
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if de.WeekdayShort(d) == "" || de.WeekdayName(d) == "" {
