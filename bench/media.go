@@ -37,8 +37,8 @@ type Clip struct {
 	Kbps   float64 // measured bitrate of the loop
 }
 
-// clipFrames is the length of a replay loop: 6 s.
-const clipFrames = 6 * SourceFPS
+// clipFrames is the length of a replay loop: 4 s.
+const clipFrames = 4 * SourceFPS
 
 // NewClip encodes clipFrames frames of src with FFmpeg's libvpx (the same
 // realtime settings as the server's encoders) at kbps. Offline encoding needs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,9 @@ type Publisher struct {
 	emitVideo    func(*rtp.Packet) error // bound once, so sending allocates no closure
 	emitAudio    func(*rtp.Packet) error
 
+	encMu    sync.Mutex
+	encTimes Histogram // live only: ms per mediadevices encode, part of every latency
+
 	key        atomic.Bool
 	frames     atomic.Uint64
 	videoBytes atomic.Uint64
@@ -59,7 +63,11 @@ func NewLivePublisher(src Source, kbps int, a *AudioLoop, clock Clock) (*Publish
 	}
 	// What libwebrtc asks of libvpx for a camera: constant bitrate, no
 	// lookahead, keyframes only when asked for (a long interval as a backstop).
-	params.BitRate = kbps * 1000
+	// mediadevices v0.9.4 hands libvpx microsecond timestamps in a millisecond
+	// time base, so libvpx sees a frame rate under 0.1 fps, falls back to 30 fps
+	// and spends half the bits asked for: ask for twice the rate (measured:
+	// 500 kbit/s asked gave ~220 kbit/s of video).
+	params.BitRate = 2 * kbps * 1000
 	params.RateControlEndUsage = vpx.RateControlCBR
 	params.LagInFrames = 0
 	params.RateControlMinQuantizer = 2
@@ -127,6 +135,16 @@ func (p *Publisher) SentBytes() (video, audio uint64) {
 // FramesSent is how many video frames it has sent.
 func (p *Publisher) FramesSent() uint64 { return p.frames.Load() }
 
+// EncodeTimes returns the encode times (ms) since the last call and starts
+// counting afresh.
+func (p *Publisher) EncodeTimes() Histogram {
+	p.encMu.Lock()
+	defer p.encMu.Unlock()
+	h := p.encTimes
+	p.encTimes = Histogram{}
+	return h
+}
+
 // RequestKeyframe makes the next frame a keyframe.
 func (p *Publisher) RequestKeyframe() { p.key.Store(true) }
 
@@ -151,12 +169,16 @@ func (p *Publisher) runVideo(ctx context.Context) {
 					_ = kf.ForceKeyFrame()
 				}
 			}
+			t0 := p.clock.Now()
 			b, release, err := p.enc.Read()
 			if err != nil {
 				continue
 			}
 			release()
 			frame = b
+			p.encMu.Lock()
+			p.encTimes.Add(float64(p.clock.Now().Sub(t0)) / float64(time.Millisecond))
+			p.encMu.Unlock()
 		} else {
 			if p.key.Swap(false) {
 				pos = 0

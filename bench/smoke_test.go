@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,4 +84,17 @@ func TestSmokeOneToOne(t *testing.T) {
 	}
 	st, err := api.Stats(ctx)
 	t.Logf("stats %+v %v", st, err)
+}
+
+// TestSmokeMain runs Main with the arguments in NAHBAR_BENCH_ARGS (space
+// separated) against NAHBAR_BENCH_SERVER, for trying the tool before it is
+// wired into the nahbar command.
+func TestSmokeMain(t *testing.T) {
+	bin, args := os.Getenv("NAHBAR_BENCH_SERVER"), os.Getenv("NAHBAR_BENCH_ARGS")
+	if bin == "" || args == "" {
+		t.Skip("NAHBAR_BENCH_SERVER or NAHBAR_BENCH_ARGS not set")
+	}
+	if code := Main(append([]string{"--nahbar", bin}, strings.Fields(args)...), os.Stdout, os.Stderr); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
 }

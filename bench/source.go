@@ -88,6 +88,39 @@ func (s Source) Render(pic *image.YCbCr, n uint16, sentMs uint32) {
 	sq := image.Rect(r.Min.X+pos, r.Min.Y+(top-size)/2, r.Min.X+pos+size, r.Min.Y+(top-size)/2+size)
 	fillYCbCr(pic, sq, sat(int(s.bgY)+70), s.bgU, s.bgV)
 	DrawStamp(pic, Stamp{Source: s.Index, Frame: n, SentMs: sentMs})
+	addNoise(pic, uint64(s.Index)<<16|uint64(n))
 }
+
+// addNoise adds sensor-like noise (-4..+3 in luma, new every frame) to pic:
+// without it the encoders would find the synthetic picture far easier than
+// a camera's and undershoot their bitrate. It is a function of seed, so the
+// receiving side can draw it again.
+func addNoise(pic *image.YCbCr, seed uint64) {
+	x := seed*0x9E3779B97F4A7C15 | 1
+	w := pic.Rect.Dx()
+	for y := range pic.Rect.Dy() {
+		row := pic.Y[y*pic.YStride:][:w]
+		for i := 0; i < len(row); i += 8 {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			r := x
+			for j := i; j < min(i+8, len(row)); j++ {
+				row[j] = noisy[row[j]][r&7]
+				r >>= 8
+			}
+		}
+	}
+}
+
+// noisy[v][k] is luma v plus k-4, clamped to video range.
+var noisy = func() (t [256][8]byte) {
+	for v := range t {
+		for k := range t[v] {
+			t[v][k] = byte(min(max(v+k-4, 16), 235))
+		}
+	}
+	return t
+}()
 
 func sat(v int) byte { return byte(min(max(v, 16), 235)) }

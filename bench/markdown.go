@@ -1,0 +1,147 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+// markdown writes the human report: how it was made, the headlines, every
+// window, the charts and what the figures do and do not say.
+func (r *Report) markdown(b *strings.Builder, charts []string) {
+	h := r.Headlines
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	p("# nahbar benchmark (%s mode)\n\n", r.Mode)
+	p("Command: `%s` (run from the repository root; %.0f s).\n\n", r.Command, r.DurationSeconds)
+	p("| | |\n|---|---|\n")
+	p("| started | %s |\n", r.Started.Format("2006-01-02 15:04:05 MST"))
+	p("| machine | %d cores, %s, Linux %s |\n", r.Machine.Cores, r.Machine.CPU, r.Machine.Kernel)
+	p("| load average (1, 5, 15 min) | %s at the start, %s at the end (the machine is shared: other work competes for the same cores) |\n", r.Machine.LoadStart, r.Machine.LoadAfter)
+	p("| server | %s |\n", r.Server)
+	p("| synthetic camera | %s |\n", r.Source)
+	p("| tools | %s, %s |\n", r.Machine.Go, r.Machine.FFmpeg)
+	p("| idle server | CPU %.1f %% of one core, RSS %.0f MB |\n\n", r.Idle.ServerCPU, r.Idle.ServerRSSMB)
+
+	p("## Headlines\n\n| figure | value |\n|---|---|\n")
+	if r.Calls != nil {
+		p("| concurrent 1:1 calls at 640x360@15 (10th-percentile receiver ≥ 13.5 fps) | **%d** — %s |\n", h.CallsHealthy, h.CallsLimited)
+	}
+	if h.RoomPublishers > 0 {
+		p("| server CPU of a %d-publisher room | **%.1f %%** of one core |\n", h.RoomPublishers, h.RoomServerCPU)
+	}
+	if h.FFmpegCPU > 0 {
+		p("| the ffmpeg command line doing the same video work | %.1f %% of one core |\n", h.FFmpegCPU)
+		if h.CPURatio > 0 {
+			p("| CPU ratio nahbar ÷ ffmpeg | **%.2f** |\n", h.CPURatio)
+		}
+	}
+	if r.Group != nil {
+		p("| receive-only attendees of one session before fps drops | **%d** — %s |\n", h.AttendeesHealthy, h.AttendeesLimited)
+		p("| group session: server CPU, first → last healthy step | %.1f %% → %.1f %% (video encoders %d → %d) |\n", h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
+	}
+	if h.SFURatioRoom > 0 {
+		p("| downstream per receiver, %d-publisher room: nahbar vs SFU forwarding | %.0f vs %.0f kbit/s → ratio **%.2f** |\n", h.RoomPublishers, h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)
+	}
+	if h.SFURatioGroup > 0 {
+		p("| downstream per attendee, group session | %.0f vs %.0f kbit/s → ratio %.2f |\n", h.DownKbpsGroup, h.SFUDownKbpsGroup, h.SFURatioGroup)
+	}
+	if h.LatencyFrom != "" {
+		p("| latency, camera stamp → decoded composite (%s) | p50 %.0f ms, **p95 %.0f ms**, p99 %.0f ms |\n", h.LatencyFrom, h.LatencyP50, h.LatencyP95, h.LatencyP99)
+		p("| join time, invitation API call → first composed frame decoded (%s) | p50 **%.0f ms**, p95 %.0f ms |\n", h.JoinFrom, h.JoinP50, h.JoinP95)
+		p("| PSNR of the received composite against the expected picture | %.1f dB |\n", h.PSNR)
+	}
+	p("| stamps read / unreadable / in the wrong cell | %d / %d / %d |\n", h.StampsRead, h.StampsUnreadable, h.LayoutMismatches)
+	p("| server peak RSS in any window | %.0f MB |\n\n", h.ServerRSSMaxMB)
+
+	for _, c := range charts {
+		p("![%s](%s)\n\n", strings.TrimSuffix(c, ".png"), c)
+	}
+
+	if f := r.FFmpeg; f != nil {
+		p("## Baseline: the ffmpeg command line\n\n")
+		p("The media work of a room of %d publishers — %d VP8 decodes, every source scaled once to its cell (area filter), %d compositions of the %d others on a black 640x360 canvas, %d libvpx encodes with the server's tier settings (realtime, cpu-used 12, %d kbit/s CBR, one thread) — on %d pre-encoded frames per input, as fast as it runs. CPU time from the kernel (rusage): %.2f s user+system in %.2f s wall = **%.1f %% of one core** at 15 fps.",
+			f.Publishers, f.Publishers, f.Publishers, f.Publishers-1, f.Publishers, tierKbps, f.Frames, f.CPUSeconds, f.WallSeconds, f.CPUPctAt15FPS)
+		p(" The server's figure includes everything else it does (Opus decode, mix and encode, RTP, SRTP, RTCP, ICE, signalling), so the ratio is conservative for nahbar.\n\n")
+		if f.Error != "" {
+			p("It failed: `%s`\n\n", f.Error)
+		}
+		p("<details><summary>command</summary>\n\n```\n%s\n```\n</details>\n\n", shellQuote(f.Command))
+	}
+	if len(r.Rooms) > 0 {
+		p("## Rooms (every publisher live, decoding and checking what it receives)\n\n")
+		windowTable(b, r.Rooms)
+	}
+	if r.Calls != nil {
+		p("## %s\n\nThe first call is live (stamped, decoded, analysed); the others replay pre-encoded clips and count what they receive. Stopped: %s.\n\n", r.Calls.Name, r.Calls.Stopped)
+		windowTable(b, r.Calls.Steps)
+	}
+	if r.Group != nil {
+		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. Stopped: %s.\n\n", r.Group.Name, r.Group.Stopped)
+		windowTable(b, r.Group.Steps)
+	}
+	p("## How to read this\n\n")
+	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench CPU* column.\n")
+	p("- **fps** is what each receiver got: decoded pictures for analysing receivers, complete frames (RTP marker bits) for counting ones. A step is healthy when the 10th-percentile receiver gets ≥ 90 %% of 15 fps.\n")
+	p("- **Latency** is from the moment a live camera stamps a frame (frame number and send time in a block barcode, the same machine clock) to the moment a receiver has decoded a composite showing it; only the first sight of each frame counts. It includes the publisher's encode (pion/mediadevices' libvpx with its automatic speed, shown as *camera encode* p50), the server's jitter buffer, decode, the wait for the next mixer tick (up to 67 ms), compose, encode and the receiver's decode.\n")
+	p("- **Join time** is from the API call that issues the invitation to the first composed frame the new participant decoded: token, WebSocket, join, offer/answer, ICE, DTLS, keyframe.\n")
+	p("- **PSNR** (luma) compares a decoded composite, once a second per analysing receiver, with the picture drawn again from the stamps it shows: each source frame rendered exactly as sent, scaled into its cell, on black. Two VP8 generations and a scale lie between them.\n")
+	p("- **SFU downstream** is what a receiver would get if the server forwarded every other publisher's stream: the sum of their measured upstream RTP bitrates (camera %d kbit/s target + Opus). The ratio is SFU ÷ nahbar.\n", r.UpKbps)
+	p("- **Encoders**: %s.\n", encoderSource(r))
+	p("- Only the first call of the 1:1 ramp and the presenters of the group session run live mediadevices encoders; the other publishers replay 6-second clips encoded once by libvpx (same size and bitrate), so the load generator does not starve the server it measures.\n")
+	for _, n := range r.Notes {
+		p("- %s\n", n)
+	}
+}
+
+func encoderSource(r *Report) string {
+	for _, w := range r.Rooms {
+		return w.EncodersSource
+	}
+	if r.Calls != nil && len(r.Calls.Steps) > 0 {
+		return r.Calls.Steps[0].EncodersSource
+	}
+	if r.Group != nil && len(r.Group.Steps) > 0 {
+		return r.Group.Steps[0].EncodersSource
+	}
+	return "not measured"
+}
+
+func windowTable(b *strings.Builder, ws []Window) {
+	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers | fps p10 / mean | down kbit/s | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, w := range ws {
+		lat, psnr, join, fresh := "–", "–", "–", "–"
+		if w.LatencyCount > 0 {
+			lat = fmt.Sprintf("%.0f / %.0f / %.0f (camera encode %.0f)", w.LatencyP50, w.LatencyP95, w.LatencyP99, w.PubEncodeP50)
+			fresh = fmt.Sprintf("%.1f", w.FreshFPS)
+		}
+		if w.PSNRCount > 0 {
+			psnr = fmt.Sprintf("%.1f", w.PSNRMean)
+		}
+		if w.JoinP50 > 0 {
+			join = fmt.Sprintf("%.0f / %.0f", w.JoinP50, w.JoinP95)
+		} else if w.JoinAll > 0 {
+			join = fmt.Sprintf("%.0f (first frame, counting)", w.JoinAll)
+		}
+		healthy := "yes"
+		if !w.Healthy {
+			healthy = "**no**"
+		}
+		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d | %.1f / %.1f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %d / %d / %d | %s |\n",
+			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.SFURatio,
+			lat, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
+	}
+	b.WriteString("\n")
+}
+
+// shellQuote writes a command so it can be pasted into a shell.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`;|&<>()[]*?!{}#~=") {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}

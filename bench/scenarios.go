@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+)
+
+// RampResult is a scenario measured at growing loads.
+type RampResult struct {
+	Name        string   `json:"name"`
+	Unit        string   `json:"unit"` // what the load counts
+	Steps       []Window `json:"steps"`
+	LastHealthy int      `json:"last_healthy"` // the largest load whose receivers got ≥ 90 % of the frame rate
+	Stopped     string   `json:"stopped"`      // why the ramp ended
+}
+
+// psnrEvery is how often a decoding receiver compares a picture with the
+// expected one: once a second.
+const psnrEvery = SourceFPS
+
+// runCalls ramps concurrent 1:1 appointments: each an advisor and a citizen
+// publishing 640x360@15. In the first call both decode and analyse what they
+// receive and the advisor's camera is live (its stamps carry send times); the
+// other publishers replay clips and the other receivers only count.
+func (e *env) runCalls(ctx context.Context) (*RampResult, error) {
+	res := &RampResult{Name: "1:1 appointments", Unit: "calls"}
+	var ms []*member
+	defer func() { closeAll(ms) }()
+	calls := 0
+	for si, target := range e.opts.CallSteps {
+		if si > 0 && e.outOfTime(e.opts.Window) {
+			res.Stopped = fmt.Sprintf("time budget reached after %d calls", calls)
+			break
+		}
+		var specs []joinSpec
+		for c := calls; c < target; c++ {
+			room, err := e.api.CreateRoom(ctx, fmt.Sprintf("bench 1:1 #%d", c+1))
+			if err != nil {
+				return res, err
+			}
+			dir := &Directory{}
+			for k, role := range []string{"advisor", "citizen"} {
+				specs = append(specs, joinSpec{room: room, roomIdx: c, role: role, name: fmt.Sprintf("%s %d", role, c+1),
+					live: c == 0 && k == 0, decode: c == 0, clip: 2*c + k, sources: dir, psnrEach: psnrEvery, step: si})
+			}
+		}
+		joined, err := e.joinAll(ctx, specs, 8)
+		if err != nil {
+			res.Stopped = fmt.Sprintf("joining call %d failed: %v", calls+1, err)
+			e.progress("1:1 calls: %s", res.Stopped)
+			break
+		}
+		ms = append(ms, joined...)
+		calls = target
+		e.wait(ctx, e.opts.Settle)
+		w := e.measure(ctx, measureSpec{label: fmt.Sprintf("%d calls", calls), load: calls, members: ms, dur: e.opts.Window, step: si})
+		res.Steps = append(res.Steps, w)
+		e.progress("1:1 calls %3d: %s", calls, summary(w))
+		if !w.Healthy {
+			res.Stopped = fmt.Sprintf("at %d calls the 10th-percentile receiver got %.1f fps (< 90 %% of %d)", calls, w.FPSP10, SourceFPS)
+			break
+		}
+		res.LastHealthy = calls
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+	}
+	if res.Stopped == "" {
+		res.Stopped = fmt.Sprintf("reached the largest step (%d calls) without falling below 90 %% fps", calls)
+	}
+	return res, nil
+}
+
+// runRoom measures one room of p publishers, everyone decoding and checking
+// what they receive: the first publisher's camera is live (its stamps give
+// the latency), the others replay distinct clips (their stamps still name the
+// source and frame, for the layout check and PSNR).
+func (e *env) runRoom(ctx context.Context, p int) (Window, error) {
+	room, err := e.api.CreateRoom(ctx, fmt.Sprintf("bench room of %d", p))
+	if err != nil {
+		return Window{}, err
+	}
+	dir := &Directory{}
+	roles := []string{"advisor", "citizen", "interpreter", "guardian", "counsel"}
+	var specs []joinSpec
+	for i := range p {
+		specs = append(specs, joinSpec{room: room, role: roles[i%len(roles)], name: fmt.Sprintf("publisher %d", i+1),
+			live: i == 0, clip: i - 1, decode: true, sources: dir, psnrEach: psnrEvery})
+	}
+	ms, err := e.joinAll(ctx, specs, 4)
+	if err != nil {
+		return Window{}, fmt.Errorf("room of %d: %w", p, err)
+	}
+	defer closeAll(ms)
+	e.wait(ctx, e.opts.Settle)
+	w := e.measure(ctx, measureSpec{label: fmt.Sprintf("room of %d", p), load: p, members: ms, dur: e.opts.RoomWindow})
+	e.progress("room of %d publishers: %s", p, summary(w))
+	return w, nil
+}
+
+// runGroup ramps the receive-only attendees of one group session with
+// e.opts.Presenters live presenters. A few attendees decode and analyse; the
+// rest only count, so hundreds fit beside the server.
+func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
+	res := &RampResult{Name: fmt.Sprintf("group session, %d presenter(s)", e.opts.Presenters), Unit: "attendees"}
+	room, err := e.api.CreateRoom(ctx, "bench group session")
+	if err != nil {
+		return res, err
+	}
+	dir := &Directory{}
+	var specs []joinSpec
+	for i := range e.opts.Presenters {
+		specs = append(specs, joinSpec{room: room, role: "advisor", name: fmt.Sprintf("presenter %d", i+1), live: true, decode: true, sources: dir, psnrEach: psnrEvery})
+	}
+	ms, err := e.joinAll(ctx, specs, 2)
+	if err != nil {
+		return res, fmt.Errorf("group session presenters: %w", err)
+	}
+	defer func() { closeAll(ms) }()
+	attendees := 0
+	isAttendee := func(m *member) bool { return m.role == "attendee" }
+	for si, target := range e.opts.AttendeeSteps {
+		if si > 0 && e.outOfTime(e.opts.Window+3*e.opts.Settle) {
+			res.Stopped = fmt.Sprintf("time budget reached after %d attendees", attendees)
+			break
+		}
+		specs = specs[:0]
+		for a := attendees; a < target; a++ {
+			specs = append(specs, joinSpec{room: room, role: "attendee", name: fmt.Sprintf("attendee %d", a+1),
+				decode: a < e.opts.DecodeSample, sources: dir, psnrEach: psnrEvery, step: si + 1})
+		}
+		joined, err := e.joinAll(ctx, specs, 16)
+		if err != nil {
+			res.Stopped = fmt.Sprintf("joining attendees %d–%d failed: %v", attendees+1, target, err)
+			e.progress("group session: %s", res.Stopped)
+			break
+		}
+		ms = append(ms, joined...)
+		attendees = target
+		e.wait(ctx, e.opts.Settle)
+		w := e.measure(ctx, measureSpec{label: fmt.Sprintf("%d attendees", attendees), load: attendees, members: ms, dur: e.opts.Window, step: si + 1, isRecv: isAttendee})
+		res.Steps = append(res.Steps, w)
+		e.progress("group %4d attendees: %s", attendees, summary(w))
+		if !w.Healthy {
+			res.Stopped = fmt.Sprintf("at %d attendees the 10th-percentile attendee got %.1f fps (< 90 %% of %d)", attendees, w.FPSP10, SourceFPS)
+			break
+		}
+		res.LastHealthy = attendees
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+	}
+	if res.Stopped == "" {
+		res.Stopped = fmt.Sprintf("reached the largest step (%d attendees) without falling below 90 %% fps", attendees)
+	}
+	return res, nil
+}
+
+// summary is a window in one progress line.
+func summary(w Window) string {
+	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f) | encoders %d",
+		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoEncoders)
+	if w.LatencyCount > 0 {
+		s += fmt.Sprintf(" | latency p50 %.0f p95 %.0f ms (camera encode p50 %.0f)", w.LatencyP50, w.LatencyP95, w.PubEncodeP50)
+	}
+	if w.PSNRCount > 0 {
+		s += fmt.Sprintf(" | PSNR %.1f dB", w.PSNRMean)
+	}
+	if w.LayoutMismatch > 0 || w.Unreadable > 0 {
+		s += fmt.Sprintf(" | stamps unreadable %d, layout mismatches %d", w.Unreadable, w.LayoutMismatch)
+	}
+	s += fmt.Sprintf(" | bench CPU %.0f%%", w.BenchCPU)
+	if w.Healthy {
+		return s + " | healthy"
+	}
+	return s + " | BELOW 90 % fps"
+}

@@ -1,0 +1,252 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"slices"
+	"time"
+)
+
+// Window is what one measurement window saw: the server's cost and what the
+// receivers got, for one load.
+type Window struct {
+	Label   string  `json:"label"`
+	Load    int     `json:"load"` // calls, publishers or attendees, by scenario
+	Seconds float64 `json:"seconds"`
+
+	ServerCPU     float64 `json:"server_cpu_pct"` // % of one core
+	ServerRSSMB   float64 `json:"server_rss_mb"`
+	ServerThreads int     `json:"server_threads"`
+	BenchCPU      float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
+
+	VideoEncoders  int    `json:"video_encoders"`
+	AudioEncoders  int    `json:"audio_encoders,omitempty"`
+	EncodersSource string `json:"encoders_source"`
+
+	Receivers       int     `json:"receivers"`
+	FPSMean         float64 `json:"fps_mean"`
+	FPSP10          float64 `json:"fps_p10"`
+	FPSMin          float64 `json:"fps_min"`
+	DownKbpsMean    float64 `json:"down_kbps_mean"` // video + audio RTP per receiver
+	DownVideoKbps   float64 `json:"down_video_kbps_mean"`
+	UpKbpsMean      float64 `json:"up_kbps_per_publisher"`
+	SFUDownKbpsMean float64 `json:"sfu_down_kbps_mean"` // what forwarding every stream would send each receiver
+	SFURatio        float64 `json:"sfu_ratio"`          // SFU / nahbar downstream
+
+	LatencyCount   uint64  `json:"latency_samples"`
+	LatencyP50     float64 `json:"latency_p50_ms"`
+	LatencyP95     float64 `json:"latency_p95_ms"`
+	LatencyP99     float64 `json:"latency_p99_ms"`
+	PubEncodeP50   float64 `json:"publisher_encode_ms_p50"` // live cameras' encode time, included in the latency
+	PubEncodeP95   float64 `json:"publisher_encode_ms_p95"`
+	FreshFPS       float64 `json:"fresh_fps_per_source"` // new source frames per second per cell
+	PSNRMean       float64 `json:"psnr_mean_db"`
+	PSNRMin        float64 `json:"psnr_min_db"`
+	PSNRCount      int     `json:"psnr_samples"`
+	StampsRead     int     `json:"stamps_read"`
+	Unreadable     int     `json:"stamps_unreadable"`
+	LayoutMismatch int     `json:"layout_mismatches"`
+	LastMismatch   string  `json:"last_mismatch,omitempty"`
+
+	JoinP50 float64 `json:"join_ms_p50"` // invitation → first composed frame decoded (decoding receivers)
+	JoinP95 float64 `json:"join_ms_p95"`
+	JoinAll float64 `json:"join_ms_p50_all"` // every receiver, first complete frame for counting ones
+
+	Healthy bool `json:"healthy"`
+}
+
+type counters struct {
+	frames, videoBytes, audioBytes uint64
+}
+
+func (m *member) recv() counters {
+	return counters{m.peer.Recv.Frames.Load(), m.peer.Recv.VideoBytes.Load(), m.peer.Recv.AudioBytes.Load()}
+}
+
+// measureSpec says what to measure.
+type measureSpec struct {
+	label   string
+	load    int
+	members []*member
+	dur     time.Duration
+	step    int                // join times count for members that joined in this step
+	isRecv  func(*member) bool // who counts as a receiver for fps and bandwidth; nil: everyone
+}
+
+// measure watches the members for spec.dur and returns the window.
+func (e *env) measure(ctx context.Context, spec measureSpec) Window {
+	w := Window{Label: spec.label, Load: spec.load}
+	ms, receiverFilter := spec.members, spec.isRecv
+	for _, m := range ms {
+		if m.analyser != nil {
+			m.analyser.Reset()
+			m.analyser.SetMeasuring(true)
+		}
+	}
+	for _, m := range ms {
+		if m.pub != nil && m.pub.Live() {
+			m.pub.EncodeTimes()
+		}
+	}
+	before := make([]counters, len(ms))
+	up0 := make([]uint64, len(ms))
+	for i, m := range ms {
+		before[i] = m.recv()
+		if m.pub != nil {
+			v, a := m.pub.SentBytes()
+			up0[i] = v + a
+		}
+	}
+	now := e.clock.Now()
+	s0, _ := ReadProc(e.serverPID, now)
+	b0, _ := ReadProc(procSelf, now)
+	t0 := now
+	e.wait(ctx, spec.dur)
+	now = e.clock.Now()
+	s1, _ := ReadProc(e.serverPID, now)
+	b1, _ := ReadProc(procSelf, now)
+	secs := now.Sub(t0).Seconds()
+	w.Seconds = round(secs, 2)
+	for _, m := range ms {
+		if m.analyser != nil {
+			m.analyser.SetMeasuring(false)
+		}
+	}
+	if e.serverPID != 0 {
+		w.ServerCPU = round(CPUPercent(s0, s1), 1)
+		w.ServerRSSMB = round(float64(s1.RSS)/(1<<20), 1)
+		w.ServerThreads = s1.Threads
+	}
+	w.BenchCPU = round(CPUPercent(b0, b1), 1)
+
+	// Upstream per publisher, then per room, for the SFU comparison.
+	upKbps := make([]float64, len(ms))
+	roomUp := map[int]float64{}
+	var upSum float64
+	pubs := 0
+	for i, m := range ms {
+		if m.pub == nil {
+			continue
+		}
+		v, a := m.pub.SentBytes()
+		upKbps[i] = float64(v+a-up0[i]) * 8 / secs / 1000
+		roomUp[m.room] += upKbps[i]
+		upSum += upKbps[i]
+		pubs++
+	}
+	if pubs > 0 {
+		w.UpKbpsMean = round(upSum/float64(pubs), 1)
+	}
+
+	var enc Histogram
+	for _, m := range ms {
+		if m.pub != nil && m.pub.Live() {
+			h := m.pub.EncodeTimes()
+			enc.Merge(&h)
+		}
+	}
+	w.PubEncodeP50, w.PubEncodeP95 = enc.Percentile(50), enc.Percentile(95)
+	var fps, down, downVideo, sfu []float64
+	var joins, joinsAll []float64
+	var hist Histogram
+	var fresh, cells float64
+	var psnrSum float64
+	tracks := map[string]bool{}
+	for i, m := range ms {
+		if t := m.peer.OutputTrack(); t != "" {
+			tracks[t] = true
+		}
+		if receiverFilter != nil && !receiverFilter(m) {
+			continue
+		}
+		c := m.recv()
+		fps = append(fps, float64(c.frames-before[i].frames)/secs)
+		vk := float64(c.videoBytes-before[i].videoBytes) * 8 / secs / 1000
+		ak := float64(c.audioBytes-before[i].audioBytes) * 8 / secs / 1000
+		down = append(down, vk+ak)
+		downVideo = append(downVideo, vk)
+		sfu = append(sfu, roomUp[m.room]-upKbps[i])
+		if j := m.joinMs(); j >= 0 && m.step == spec.step {
+			joinsAll = append(joinsAll, j)
+			if m.analyser != nil {
+				joins = append(joins, j)
+			}
+		}
+		if m.analyser == nil {
+			continue
+		}
+		r := m.analyser.Snapshot()
+		hist.Merge(&r.Latency)
+		w.StampsRead += r.StampsRead
+		w.Unreadable += r.Unreadable
+		w.LayoutMismatch += r.LayoutMismatches
+		if r.LastMismatch != "" {
+			w.LastMismatch = r.LastMismatch
+		}
+		fresh += float64(r.FreshFrames)
+		cells += float64(r.Cells) / math.Max(float64(r.Frames), 1)
+		psnrSum += r.PSNRSum
+		if r.PSNRCount > 0 && (w.PSNRCount == 0 || r.PSNRMin < w.PSNRMin) {
+			w.PSNRMin = round(r.PSNRMin, 1)
+		}
+		w.PSNRCount += r.PSNRCount
+	}
+	w.Receivers = len(fps)
+	w.FPSMean = round(mean(fps), 1)
+	w.FPSP10 = round(percentile(fps, 10), 1)
+	w.FPSMin = round(percentile(fps, 0), 1)
+	w.DownKbpsMean = round(mean(down), 1)
+	w.DownVideoKbps = round(mean(downVideo), 1)
+	w.SFUDownKbpsMean = round(mean(sfu), 1)
+	if w.DownKbpsMean > 0 {
+		w.SFURatio = round(w.SFUDownKbpsMean/w.DownKbpsMean, 2)
+	}
+	w.LatencyCount = hist.Count()
+	w.LatencyP50 = hist.Percentile(50)
+	w.LatencyP95 = hist.Percentile(95)
+	w.LatencyP99 = hist.Percentile(99)
+	if cells > 0 {
+		w.FreshFPS = round(fresh/secs/cells, 1)
+	}
+	if w.PSNRCount > 0 {
+		w.PSNRMean = round(psnrSum/float64(w.PSNRCount), 1)
+	}
+	w.JoinP50 = round(percentile(joins, 50), 0)
+	w.JoinP95 = round(percentile(joins, 95), 0)
+	w.JoinAll = round(percentile(joinsAll, 50), 0)
+	w.VideoEncoders, w.EncodersSource = len(tracks), "distinct composed tracks received"
+	if e.hasStats {
+		if st, err := e.api.Stats(ctx); err == nil {
+			w.VideoEncoders, w.AudioEncoders, w.EncodersSource = st.VideoEncoders, st.AudioEncoders, "server /api/v1/stats"
+		}
+	}
+	w.Healthy = w.Receivers > 0 && w.FPSP10 >= 0.9*SourceFPS
+	return w
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// percentile is the nearest-rank percentile of v (0 for the minimum).
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	k := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[min(max(k, 0), len(s)-1)]
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
