@@ -104,7 +104,7 @@ func (l *Lobby) Arrive(roomID string, e WaitingEntry) (id string) {
 	}
 	subs := l.subsLocked(roomID)
 	l.mu.Unlock()
-	notify(subs)
+	signalAll(subs)
 	return e.ID
 }
 
@@ -120,7 +120,7 @@ func (l *Lobby) UpdateDevice(id string, d DeviceStatus) {
 	e.Device = d
 	subs := l.subsLocked(e.RoomID)
 	l.mu.Unlock()
-	notify(subs)
+	signalAll(subs)
 }
 
 // Admit lets a waiting (or earlier declined) entry of roomID into the call.
@@ -143,7 +143,7 @@ func (l *Lobby) setState(roomID, id, state string) error {
 	e.State = state
 	subs := l.subsLocked(roomID)
 	l.mu.Unlock()
-	notify(subs)
+	signalAll(subs)
 	return nil
 }
 
@@ -216,12 +216,12 @@ func (l *Lobby) Leave(id string) {
 	delete(l.entries, id)
 	subs := l.subsLocked(e.RoomID)
 	l.mu.Unlock()
-	notify(subs)
+	signalAll(subs)
 }
 
 // changedLocked notifies roomID's subscribers; safe under the lock because
 // the sends never block.
-func (l *Lobby) changedLocked(roomID string) { notify(l.subsLocked(roomID)) }
+func (l *Lobby) changedLocked(roomID string) { signalAll(l.subsLocked(roomID)) }
 
 // subsLocked snapshots roomID's subscriber channels so they are signalled
 // after the lock is released.
@@ -237,7 +237,7 @@ func (l *Lobby) subsLocked(roomID string) []chan struct{} {
 	return out
 }
 
-func notify(chs []chan struct{}) {
+func signalAll(chs []chan struct{}) {
 	for _, ch := range chs {
 		select {
 		case ch <- struct{}{}:
