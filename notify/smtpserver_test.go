@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -175,8 +174,6 @@ func (s *session) Data(r io.Reader) error {
 func (s *session) Reset() { user := s.cur.User; s.cur = delivery{User: user} }
 
 func (s *session) Logout() error { return nil }
-
-var errTestRejected = errors.New("rejected by test")
 
 // selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
 func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
