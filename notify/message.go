@@ -2,9 +2,12 @@ package notify
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	netmail "net/mail"
+	"strings"
 
 	"github.com/wneessen/go-mail"
 )
@@ -29,7 +32,11 @@ func (e *Email) message() (*mail.Msg, error) {
 	}
 	m.Subject(e.Subject)
 	m.SetDateWithValue(e.Date)
-	m.SetMessageID()
+	id, err := messageID(e.From.Email)
+	if err != nil {
+		return nil, err
+	}
+	m.SetMessageIDWithValue(id)
 	m.SetGenHeader(mail.HeaderContentLang, e.Lang)
 	// RFC 3834: an automatic message; auto-responders must not answer it.
 	m.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
@@ -56,4 +63,15 @@ func (e *Email) WriteTo(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("write %s e-mail: %w", e.Kind, err)
 	}
 	return n, nil
+}
+
+// messageID is a random id in the sender's domain: the machine's host name (go-mail's
+// default) says nothing to receivers and may be an internal name.
+func messageID(from string) (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("message id: %w", err)
+	}
+	domain := from[strings.LastIndexByte(from, '@')+1:]
+	return hex.EncodeToString(b[:]) + "@" + domain, nil
 }
