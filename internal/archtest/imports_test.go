@@ -24,11 +24,11 @@ var allowed = map[string][]string{
 	"notify":            {"i18n"},
 	"rooms":             {"mixer", "codec", "codec/framing", "storage"},
 	"web":               {"rooms", "mixer", "codec", "storage", "i18n", "notify"},
-	"cmd/nahbar":        {"web", "rooms", "mixer", "codec", "storage", "bench"},
+	"cmd/nahbar":        {"web", "rooms", "mixer", "codec", "storage", "bench", "i18n", "notify"},
 	"bench":             {"codec", "codec/framing", "internal/testpeer"},
 	"internal/testpeer": {"codec", "codec/framing"},
 	"internal/archtest": {},
-	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer"},
+	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer", "i18n", "notify"},
 }
 
 // forbiddenThirdParty keeps network types out of the media core.
