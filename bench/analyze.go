@@ -16,6 +16,9 @@ import (
 type SourceInfo struct {
 	Index uint8
 	Live  bool
+	// EncodeMs, if set, is the camera's encode time of a frame: latency minus
+	// it is the time from sending to seeing.
+	EncodeMs func(frame uint16) uint32
 }
 
 // Directory maps participant ids to sources. The scenario publishes a new
@@ -93,6 +96,7 @@ type AnalysisResult struct {
 	Repeats          int       // cells showing the same source frame as the last picture
 	BadTimes         int       // stamps whose send time lies in the future or too far back
 	Latency          Histogram // ms from stamp to decoded picture, first sight of each live frame
+	FromSend         Histogram // the same minus the camera's encode time (when known)
 	PSNRSum          float64
 	PSNRMin          float64
 	PSNRCount        int
@@ -154,8 +158,8 @@ func (a *Analyser) Frame(pic *image.YCbCr, l testpeer.Layout) error {
 	r.Frames = 1
 	a.places = a.places[:0]
 	complete := true
-	var lat [16]float64
-	nlat := 0
+	var lat, fromSend [16]float64
+	nlat, nsend := 0, 0
 	w, h := pic.Rect.Dx(), pic.Rect.Dy()
 	for _, c := range l.Cells {
 		r.Cells++
@@ -191,9 +195,14 @@ func (a *Analyser) Frame(pic *image.YCbCr, l testpeer.Layout) error {
 			r.BadTimes++
 			continue
 		}
+		ms := float64(d) / float64(time.Millisecond)
 		if nlat < len(lat) {
-			lat[nlat] = float64(d) / float64(time.Millisecond)
+			lat[nlat] = ms
 			nlat++
+		}
+		if src.EncodeMs != nil && nsend < len(fromSend) {
+			fromSend[nsend] = ms - float64(src.EncodeMs(s.Frame))
+			nsend++
 		}
 	}
 	a.frames++
@@ -221,6 +230,9 @@ func (a *Analyser) Frame(pic *image.YCbCr, l testpeer.Layout) error {
 	}
 	for _, v := range lat[:nlat] {
 		a.res.Latency.Add(v)
+	}
+	for _, v := range fromSend[:nsend] {
+		a.res.FromSend.Add(v)
 	}
 	if havePSNR {
 		if a.res.PSNRCount == 0 || psnr < a.res.PSNRMin {

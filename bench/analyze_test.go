@@ -18,11 +18,14 @@ type gridScene struct {
 	places []Placement
 }
 
+// cameraEncodeMs is what the scene's cameras say they spent encoding a frame.
+const cameraEncodeMs = 30
+
 func newGridScene(n int) *gridScene {
 	s := &gridScene{dir: &Directory{}, layout: testpeer.Layout{View: "all", Width: 640, Height: 360}}
 	for i, c := range gridCells(n, 640, 360) {
 		id := fmt.Sprintf("p%d", i)
-		s.dir.Set(id, SourceInfo{Index: uint8(10 + i), Live: true})
+		s.dir.Set(id, SourceInfo{Index: uint8(10 + i), Live: true, EncodeMs: func(uint16) uint32 { return cameraEncodeMs }})
 		c.ParticipantID = id
 		s.layout.Cells = append(s.layout.Cells, c)
 		s.places = append(s.places, Placement{Stamp: Stamp{Source: uint8(10 + i)}, Picture: FitPicture(CellPixels(c, 640, 360), SourceWidth, SourceHeight)})
@@ -106,6 +109,11 @@ func TestAnalyserMeasuresInjectedDelay(t *testing.T) {
 			for _, p := range []float64{50, 95, 99} {
 				if got := r.Latency.Percentile(p); got != want {
 					t.Errorf("p%.0f = %v ms, want %v", p, got, want)
+				}
+			}
+			for _, p := range []float64{50, 99} {
+				if got := r.FromSend.Percentile(p); got != max(want-cameraEncodeMs, 0) {
+					t.Errorf("from send p%.0f = %v ms, want %v", p, got, max(want-cameraEncodeMs, 0))
 				}
 			}
 			if r.LayoutMismatches != 0 || r.BadTimes != 0 {

@@ -126,7 +126,11 @@ func (e *env) join(ctx context.Context, js joinSpec, src Source) (*member, error
 		return fail(fmt.Errorf("join %s: %w", js.name, err))
 	}
 	if publishes && js.sources != nil {
-		js.sources.Set(m.peer.ID(), SourceInfo{Index: m.pub.Source().Index, Live: js.live})
+		info := SourceInfo{Index: m.pub.Source().Index, Live: js.live}
+		if js.live {
+			info.EncodeMs = m.pub.EncodeMs
+		}
+		js.sources.Set(m.peer.ID(), info)
 	}
 	return m, nil
 }

@@ -46,6 +46,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	}
 	if h.LatencyFrom != "" {
 		p("| latency, camera stamp → decoded composite (%s) | p50 %.0f ms, **p95 %.0f ms**, p99 %.0f ms |\n", h.LatencyFrom, h.LatencyP50, h.LatencyP95, h.LatencyP99)
+		p("| the same from the encoded frame's send | p50 %.0f ms, **p95 %.0f ms**, p99 %.0f ms |\n", h.SendP50, h.SendP95, h.SendP99)
 		p("| join time, invitation API call → first composed frame decoded (%s) | p50 **%.0f ms**, p95 %.0f ms |\n", h.JoinFrom, h.JoinP50, h.JoinP95)
 		p("| PSNR of the received composite against the expected picture | %.1f dB |\n", h.PSNR)
 	}
@@ -81,7 +82,8 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	p("## How to read this\n\n")
 	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench CPU* column.\n")
 	p("- **fps** is what each receiver got: decoded pictures for analysing receivers, complete frames (RTP marker bits) for counting ones. A step is healthy when the 10th-percentile receiver gets ≥ 90 %% of 15 fps.\n")
-	p("- **Latency** is from the moment a live camera stamps a frame (frame number and send time in a block barcode, the same machine clock) to the moment a receiver has decoded a composite showing it; only the first sight of each frame counts. It includes the publisher's encode (pion/mediadevices' libvpx with its automatic speed, shown as *camera encode* p50), the server's jitter buffer, decode, the wait for the next mixer tick (up to 67 ms), compose, encode and the receiver's decode.\n")
+	p("- **Latency** is from the moment a live camera stamps a frame (frame number and send time in a block barcode, the same machine clock) to the moment a receiver has decoded a composite showing it; only the first sight of each frame counts. It includes the publisher's encode (pion/mediadevices' libvpx, which offers no speed setting, so libvpx picks its own and takes up to a frame interval), the server's jitter buffer, decode, the wait for the next mixer tick (up to 67 ms), compose, encode and the receiver's decode.\n")
+	p("- **From send** is the same latency minus the camera's encode time of that very frame: from the encoded frame leaving the publisher to the composite showing it being decoded — what the server and the network add.\n")
 	p("- **Join time** is from the API call that issues the invitation to the first composed frame the new participant decoded: token, WebSocket, join, offer/answer, ICE, DTLS, keyframe.\n")
 	p("- **PSNR** (luma) compares a decoded composite, once a second per analysing receiver, with the picture drawn again from the stamps it shows: each source frame rendered exactly as sent, scaled into its cell, on black. Two VP8 generations and a scale lie between them.\n")
 	p("- **SFU downstream** is what a receiver would get if the server forwarded every other publisher's stream: the sum of their measured upstream RTP bitrates (camera %d kbit/s target + Opus). The ratio is SFU ÷ nahbar.\n", r.UpKbps)
@@ -106,12 +108,13 @@ func encoderSource(r *Report) string {
 }
 
 func windowTable(b *strings.Builder, ws []Window) {
-	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers | fps p10 / mean | down kbit/s | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers | fps p10 / mean | down kbit/s | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, w := range ws {
-		lat, psnr, join, fresh := "–", "–", "–", "–"
+		lat, send, psnr, join, fresh := "–", "–", "–", "–", "–"
 		if w.LatencyCount > 0 {
-			lat = fmt.Sprintf("%.0f / %.0f / %.0f (camera encode %.0f)", w.LatencyP50, w.LatencyP95, w.LatencyP99, w.PubEncodeP50)
+			lat = fmt.Sprintf("%.0f / %.0f / %.0f", w.LatencyP50, w.LatencyP95, w.LatencyP99)
+			send = fmt.Sprintf("%.0f / %.0f / %.0f", w.SendP50, w.SendP95, w.SendP99)
 			fresh = fmt.Sprintf("%.1f", w.FreshFPS)
 		}
 		if w.PSNRCount > 0 {
@@ -126,9 +129,9 @@ func windowTable(b *strings.Builder, ws []Window) {
 		if !w.Healthy {
 			healthy = "**no**"
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d | %.1f / %.1f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %d / %d / %d | %s |\n",
+		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d | %.1f / %.1f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
 			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.SFURatio,
-			lat, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
+			lat, send, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
 	}
 	b.WriteString("\n")
 }

@@ -56,7 +56,7 @@ func preset(mode string) Options {
 	default:
 		o.CallSteps = []int{2, 4, 6, 8, 10, 12, 14, 16}
 		o.RoomSizes = []int{5}
-		o.AttendeeSteps = []int{30, 100, 200, 300}
+		o.AttendeeSteps = []int{30, 150, 300}
 		o.FFmpegFrames = 150
 		o.Window, o.RoomWindow, o.Settle = 3*time.Second, 5*time.Second, 1500*time.Millisecond
 		o.Budget = 110 * time.Second

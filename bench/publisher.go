@@ -43,6 +43,8 @@ type Publisher struct {
 	encMu    sync.Mutex
 	encTimes Histogram // live only: ms per mediadevices encode, part of every latency
 
+	encMs [256]atomic.Uint32 // live only: encode time of frame n in slot n%256
+
 	key        atomic.Bool
 	frames     atomic.Uint64
 	videoBytes atomic.Uint64
@@ -145,6 +147,10 @@ func (p *Publisher) EncodeTimes() Histogram {
 	return h
 }
 
+// EncodeMs is how long the camera took to encode frame n (of the last 256),
+// so the analyser can tell the camera's share of a latency from the rest.
+func (p *Publisher) EncodeMs(n uint16) uint32 { return p.encMs[n%uint16(len(p.encMs))].Load() }
+
 // RequestKeyframe makes the next frame a keyframe.
 func (p *Publisher) RequestKeyframe() { p.key.Store(true) }
 
@@ -176,8 +182,10 @@ func (p *Publisher) runVideo(ctx context.Context) {
 			}
 			release()
 			frame = b
+			d := p.clock.Now().Sub(t0)
+			p.encMs[n%uint16(len(p.encMs))].Store(uint32(d / time.Millisecond))
 			p.encMu.Lock()
-			p.encTimes.Add(float64(p.clock.Now().Sub(t0)) / float64(time.Millisecond))
+			p.encTimes.Add(float64(d) / float64(time.Millisecond))
 			p.encMu.Unlock()
 		} else {
 			if p.key.Swap(false) {

@@ -129,7 +129,7 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 			specs = append(specs, joinSpec{room: room, role: "attendee", name: fmt.Sprintf("attendee %d", a+1),
 				decode: a < e.opts.DecodeSample, sources: dir, psnrEach: psnrEvery, step: si + 1})
 		}
-		joined, err := e.joinAll(ctx, specs, 16)
+		joined, err := e.joinAll(ctx, specs, 32)
 		if err != nil {
 			res.Stopped = fmt.Sprintf("joining attendees %d–%d failed: %v", attendees+1, target, err)
 			e.progress("group session: %s", res.Stopped)
@@ -161,7 +161,7 @@ func summary(w Window) string {
 	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f) | encoders %d",
 		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoEncoders)
 	if w.LatencyCount > 0 {
-		s += fmt.Sprintf(" | latency p50 %.0f p95 %.0f ms (camera encode p50 %.0f)", w.LatencyP50, w.LatencyP95, w.PubEncodeP50)
+		s += fmt.Sprintf(" | latency p50 %.0f p95 %.0f ms, from send p50 %.0f p95 %.0f", w.LatencyP50, w.LatencyP95, w.SendP50, w.SendP95)
 	}
 	if w.PSNRCount > 0 {
 		s += fmt.Sprintf(" | PSNR %.1f dB", w.PSNRMean)

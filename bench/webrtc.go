@@ -30,7 +30,7 @@ func newClientAPI(log *slog.Logger) (*webrtc.API, error) {
 		}
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg, webrtc.WithInterceptorLoggerFactory(pionLogs{log: log})); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}

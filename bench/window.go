@@ -37,6 +37,9 @@ type Window struct {
 	LatencyP50     float64 `json:"latency_p50_ms"`
 	LatencyP95     float64 `json:"latency_p95_ms"`
 	LatencyP99     float64 `json:"latency_p99_ms"`
+	SendP50        float64 `json:"latency_from_send_p50_ms"` // the latency minus the camera's encode time of each frame
+	SendP95        float64 `json:"latency_from_send_p95_ms"`
+	SendP99        float64 `json:"latency_from_send_p99_ms"`
 	PubEncodeP50   float64 `json:"publisher_encode_ms_p50"` // live cameras' encode time, included in the latency
 	PubEncodeP95   float64 `json:"publisher_encode_ms_p95"`
 	FreshFPS       float64 `json:"fresh_fps_per_source"` // new source frames per second per cell
@@ -148,7 +151,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	w.PubEncodeP50, w.PubEncodeP95 = enc.Percentile(50), enc.Percentile(95)
 	var fps, down, downVideo, sfu []float64
 	var joins, joinsAll []float64
-	var hist Histogram
+	var hist, send Histogram
 	var fresh, cells float64
 	var psnrSum float64
 	tracks := map[string]bool{}
@@ -177,6 +180,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 		}
 		r := m.analyser.Snapshot()
 		hist.Merge(&r.Latency)
+		send.Merge(&r.FromSend)
 		w.StampsRead += r.StampsRead
 		w.Unreadable += r.Unreadable
 		w.LayoutMismatch += r.LayoutMismatches
@@ -205,6 +209,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	w.LatencyP50 = hist.Percentile(50)
 	w.LatencyP95 = hist.Percentile(95)
 	w.LatencyP99 = hist.Percentile(99)
+	w.SendP50, w.SendP95, w.SendP99 = send.Percentile(50), send.Percentile(95), send.Percentile(99)
 	if cells > 0 {
 		w.FreshFPS = round(fresh/secs/cells, 1)
 	}
