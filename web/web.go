@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/storage"
 )
 
 // Signaller is what web needs from the media side: the signalling
@@ -39,7 +40,16 @@ type Config struct {
 	// suppression and automatic gain control on (the right choice for people)
 	// or off (tests with pure tones, which these filters would suppress).
 	AudioProcessing bool
-	Logger          *slog.Logger
+	// Storage enables the citizen pages (invitation, device check, waiting
+	// room, survey) over stored appointments; nil leaves only the API's rooms.
+	Storage *storage.Store
+	// Lobby is the waiting room shared with the rooms.Authorizer
+	// (NewStoreAuthorizer); required with Storage.
+	Lobby *Lobby
+	// Console configures the advisor console and admin pages under /console
+	// (mounted with Storage).
+	Console ConsoleConfig
+	Logger  *slog.Logger
 }
 
 func (c *Config) setDefaults() error {
@@ -113,6 +123,10 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	r.GET("/static/:version/*file", assets.serve)
 	r.GET("/j/:token", page.serve)
 	r.GET("/ws", gin.WrapF(sig.ServeWS))
+
+	if err := registerConsole(r, cfg); err != nil {
+		return nil, err
+	}
 
 	v1 := r.Group("/api/v1", requireAPIKey(cfg.APIKey), limitBody(cfg.MaxBodyBytes))
 	v1.POST("/rooms", api.createRoom)

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/storage"
+)
+
+// apptRow is one appointment as the console shows it; web's own shape.
+type apptRow struct {
+	ID          uint
+	Time        string
+	Date        string
+	TypeName    string
+	Topic       string
+	Language    string
+	Status      string
+	StatusText  string
+	Citizen     string
+	Booked      bool
+	Waiting     template.HTML
+	WaitCount   int
+	Invitations []invRow
+}
+
+// invRow is one invitation, without its token (only the hash is stored).
+type invRow struct {
+	Role, Name, Email, Valid string
+	Revoked                  bool
+}
+
+// dayData is the day view.
+type dayData struct {
+	Today        string
+	Appointments []apptRow
+	EventsURL    string
+}
+
+// apptData is one appointment's page.
+type apptData struct {
+	Appt      apptRow
+	EventsURL string
+	Roles     []string
+	Languages []string
+	Invited   *invitedData
+	Form      inviteForm
+}
+
+// inviteForm keeps what the advisor typed when the form comes back with an error.
+type inviteForm struct{ Role, Name, Email, Language string }
+
+// invitedData is shown once after an invitation: the raw link exists only now.
+type invitedData struct {
+	Name, Role, Link, Email string
+	Mailed                  bool
+	MailError               bool
+}
+
+// roomID is the media room of an appointment (the seam with the lobby and
+// the Authorizer).
+func roomID(apptID uint) string { return "appt-" + strconv.FormatUint(uint64(apptID), 10) }
+
+// day lists the advisor's appointments of today in the tenant's zone.
+func (c *console) day(ctx *gin.Context) {
+	s := current(ctx)
+	rc := ctx.Request.Context()
+	tenant, err := c.st.Tenant(rc, s.TenantID)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	zone := c.tenantZone(tenant)
+	now := c.cc.Now().In(zone)
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	appts, err := c.st.AdvisorAppointments(rc, s.AdvisorID, start, start.AddDate(0, 0, 1))
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	tr := c.text(ctx)
+	d := dayData{Today: now.Format("Monday, 2 January 2006")}
+	ids := make([]string, 0, len(appts))
+	for _, a := range appts {
+		row, err := c.row(ctx, tr, s, a, zone)
+		if err != nil {
+			c.fail(ctx, err)
+			return
+		}
+		d.Appointments = append(d.Appointments, row)
+		if row.Booked {
+			ids = append(ids, "a="+strconv.FormatUint(uint64(a.ID), 10))
+		}
+	}
+	if len(ids) > 0 {
+		d.EventsURL = consolePrefix + "/events?" + strings.Join(ids, "&")
+	}
+	c.render(ctx, http.StatusOK, "day", c.view(ctx, "console.day.title", d))
+}
+
+// row maps a storage appointment to the console's shape.
+func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Appointment, zone *time.Location) (apptRow, error) {
+	typ, err := c.st.AppointmentType(ctx.Request.Context(), a.TypeID)
+	if err != nil {
+		return apptRow{}, err
+	}
+	r := apptRow{ID: a.ID, Time: a.Start.In(zone).Format("15:04") + "–" + a.End.In(zone).Format("15:04"),
+		Date: a.Start.In(zone).Format("2006-01-02"), TypeName: typ.Name, Topic: a.Topic, Language: a.Language,
+		Status: string(a.Status), StatusText: tr.T("console.status." + string(a.Status)), Citizen: a.CitizenName,
+		Booked: a.Status == storage.StatusBooked}
+	for _, inv := range a.Invitations {
+		r.Invitations = append(r.Invitations, invRow{Role: tr.T("console.role." + string(inv.Role)), Name: inv.DisplayName,
+			Email: inv.Email, Valid: inv.ValidFrom.In(zone).Format("15:04") + "–" + inv.ValidUntil.In(zone).Format("15:04"),
+			Revoked: inv.RevokedAt != nil})
+	}
+	if r.Booked {
+		r.Waiting, r.WaitCount, err = c.waitingHTML(tr, s.CSRF, a.ID)
+		if err != nil {
+			return apptRow{}, err
+		}
+	}
+	return r, nil
+}
+
+// appointment loads the appointment of the :id parameter if the advisor may
+// act on it: their own, or any of the tenant's for an admin. Otherwise it
+// answers 404 (not 403: ids of others' appointments are not confirmed).
+func (c *console) appointment(ctx *gin.Context) (storage.Appointment, bool) {
+	s := current(ctx)
+	id, err := strconv.ParseUint(ctx.Param("id"), 10, 32)
+	if err == nil {
+		a, err := c.st.Appointment(ctx.Request.Context(), uint(id))
+		switch {
+		case err == nil && (a.AdvisorID == s.AdvisorID || (s.Admin && a.TenantID == s.TenantID)):
+			return a, true
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
+			c.fail(ctx, err)
+			return a, false
+		}
+	}
+	v := c.view(ctx, "console.error.title", nil)
+	v.Error = v.T("console.error.notfound")
+	c.render(ctx, http.StatusNotFound, "error", v)
+	ctx.Abort()
+	return storage.Appointment{}, false
+}
+
+// appointmentPage shows one appointment: who is waiting, invitations, the
+// invite form and the buttons to enter and end the call.
+func (c *console) appointmentPage(ctx *gin.Context) {
+	a, ok := c.appointment(ctx)
+	if !ok {
+		return
+	}
+	c.renderAppointment(ctx, http.StatusOK, a, nil, inviteForm{}, "")
+}
+
+func (c *console) renderAppointment(ctx *gin.Context, status int, a storage.Appointment, invited *invitedData, f inviteForm, errMsg string) {
+	s := current(ctx)
+	tenant, err := c.st.Tenant(ctx.Request.Context(), a.TenantID)
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	tr := c.text(ctx)
+	row, err := c.row(ctx, tr, s, a, c.tenantZone(tenant))
+	if err != nil {
+		c.fail(ctx, err)
+		return
+	}
+	d := apptData{Appt: row, Roles: []string{"interpreter", "guardian", "counsel"},
+		Languages: []string{"de", "en", "tr", "ar", "uk", "ru"}, Invited: invited, Form: f}
+	if row.Booked {
+		d.EventsURL = fmt.Sprintf("%s/events?a=%d", consolePrefix, a.ID)
+	}
+	v := c.view(ctx, "console.appt.title", d)
+	v.Error = errMsg
+	c.render(ctx, status, "appointment", v)
+}
+
+// waitingData is the waiting-list fragment, rendered into pages and pushed
+// over server-sent events.
+type waitingData struct {
+	tr      *consoleText
+	CSRF    string
+	ApptID  uint
+	Entries []waitRow
+}
+
+// T translates for the fragment.
+func (w waitingData) T(id string) string { return w.tr.T(id) }
+
+type waitRow struct {
+	ID, Name, Role, Since            string
+	Browser, Camera, Mic, Connection string
+	CameraOK, MicOK, CheckPassed     bool
+}
+
+func (c *console) waitingHTML(tr *consoleText, csrf string, apptID uint) (template.HTML, int, error) {
+	now := c.cc.Now()
+	es := c.lobby.Waiting(roomID(apptID))
+	d := waitingData{tr: tr, CSRF: csrf, ApptID: apptID}
+	for _, e := range es {
+		mins := int(now.Sub(e.Since).Minutes())
+		browser := strings.TrimSpace(e.Device.Browser + " " + e.Device.OS)
+		d.Entries = append(d.Entries, waitRow{ID: e.ID, Name: e.Name, Role: tr.T("console.role." + e.Role),
+			Since: strconv.Itoa(mins), Browser: browser,
+			Camera: tr.T("console.device." + deviceWord(e.Device.Camera)), Mic: tr.T("console.device." + deviceWord(e.Device.Microphone)),
+			Connection: e.Device.Connection, CameraOK: e.Device.Camera == DeviceOK, MicOK: e.Device.Microphone == DeviceOK,
+			CheckPassed: e.Device.CheckPassed})
+	}
+	var buf bytes.Buffer
+	if err := c.fragment.Execute(&buf, d); err != nil {
+		return "", 0, fmt.Errorf("render waiting list of appointment %d: %w", apptID, err)
+	}
+	return template.HTML(buf.String()), len(es), nil // #nosec: rendered by html/template
+}
+
+// deviceWord maps a device state to a message id part; unknown or empty
+// states (the check did not run yet) read as "not checked".
+func deviceWord(s string) string {
+	switch s {
+	case DeviceOK, DeviceDenied, DeviceMissing:
+		return s
+	}
+	return "unknown"
+}
