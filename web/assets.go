@@ -32,10 +32,14 @@ type asset struct {
 	etag        string
 }
 
-func loadAssets() (*assets, error) {
+func loadAssets() (*assets, error) { return loadAssetDir("assets/static") }
+
+// loadAssetDir loads the files under dir (e.g. the citizen pages' own
+// static files) with their own content version.
+func loadAssetDir(dir string) (*assets, error) {
 	a := &assets{files: make(map[string]asset)}
 	var names []string
-	err := fs.WalkDir(assetFS, "assets/static", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(assetFS, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -53,7 +57,7 @@ func loadAssets() (*assets, error) {
 			return nil, fmt.Errorf("load static asset %s: %w", p, err)
 		}
 		sum := sha256.Sum256(body)
-		name := strings.TrimPrefix(p, "assets/static/")
+		name := strings.TrimPrefix(p, dir+"/")
 		ct := mime.TypeByExtension(path.Ext(name))
 		if ct == "" {
 			ct = "application/octet-stream"

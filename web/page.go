@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/i18n"
 	"github.com/nahbar/nahbar/rooms"
 )
 
@@ -32,6 +33,39 @@ type joinData struct {
 	Role            string
 	Publishes       bool
 	AudioProcessing bool
+
+	// Set by the citizen journey (/i/<token>/call): the language, joining
+	// without another click, where to go after leaving (the survey) and
+	// where to wait when not (or no longer) admitted.
+	L           *i18n.Localizer
+	AutoJoin    bool
+	AfterLeave  string
+	WaitingRoom string
+}
+
+// T is message id in the page's language, or fallback on pages without one
+// (the API's /j/ links).
+func (d joinData) T(id, fallback string) string {
+	if d.L == nil {
+		return fallback
+	}
+	return d.L.T(id, nil)
+}
+
+// Lang and Dir are the <html> attributes.
+func (d joinData) Lang() string {
+	if d.L == nil {
+		return "en"
+	}
+	return d.L.Lang()
+}
+
+// Dir is "rtl" for Arabic.
+func (d joinData) Dir() string {
+	if d.L == nil {
+		return "ltr"
+	}
+	return d.L.Dir()
 }
 
 func newJoinPage(cfg Config, a *assets) (*joinPage, error) {

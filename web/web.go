@@ -124,6 +124,12 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	r.GET("/j/:token", page.serve)
 	r.GET("/ws", gin.WrapF(sig.ServeWS))
 
+	if cfg.Storage != nil {
+		if err := registerCitizen(r, cfg, page); err != nil {
+			return nil, err
+		}
+	}
+
 	if err := registerConsole(r, cfg); err != nil {
 		return nil, err
 	}

@@ -25,7 +25,9 @@ type serveConfig struct {
 	UDPPort         int           // NAHBAR_UDP_PORT, one UDP port for all media (default 8443); 0: ephemeral ports
 	UDPPortMin      int           // NAHBAR_UDP_PORT_MIN, with MAX: a range of ports instead of one
 	UDPPortMax      int           // NAHBAR_UDP_PORT_MAX
-	DataDir         string        // NAHBAR_DATA_DIR, default ./data
+	DataDir         string        // NAHBAR_DATA_DIR, default ./data (the SQLite database lives here)
+	DatabaseURL     string        // NAHBAR_DATABASE_URL: a PostgreSQL DSN; empty: SQLite in DataDir
+	SMTP            smtpConfig    // NAHBAR_SMTP_*: empty host disables mail
 	APIKey          string        // NAHBAR_API_KEY, bearer key of /api/v1; generated in demo mode
 	LogLevel        slog.Level    // NAHBAR_LOG_LEVEL: debug, info, warn, error
 	Demo            bool          // NAHBAR_DEMO
@@ -44,6 +46,7 @@ func defaultServeConfig() serveConfig {
 		Listen:          defaultListen,
 		UDPPort:         defaultUDPPort,
 		DataDir:         "./data",
+		SMTP:            smtpConfig{Port: 587},
 		LogLevel:        slog.LevelInfo,
 		AudioProcessing: true,
 		ShutdownTimeout: 10 * time.Second,
@@ -64,6 +67,11 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	env.integer(&c.UDPPortMin, "NAHBAR_UDP_PORT_MIN")
 	env.integer(&c.UDPPortMax, "NAHBAR_UDP_PORT_MAX")
 	env.str(&c.DataDir, "NAHBAR_DATA_DIR")
+	env.str(&c.SMTP.Host, "NAHBAR_SMTP_HOST")
+	env.integer(&c.SMTP.Port, "NAHBAR_SMTP_PORT")
+	env.str(&c.SMTP.User, "NAHBAR_SMTP_USER")
+	env.str(&c.SMTP.Password, "NAHBAR_SMTP_PASSWORD")
+	env.str(&c.SMTP.From, "NAHBAR_SMTP_FROM")
 	env.str(&logLevel, "NAHBAR_LOG_LEVEL")
 	env.boolean(&c.Demo, "NAHBAR_DEMO")
 	env.boolean(&c.AudioProcessing, "NAHBAR_AUDIO_PROCESSING")
@@ -79,6 +87,8 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.IntVar(&c.UDPPortMin, "udp-port-min", c.UDPPortMin, "lowest UDP `port` of a media port range, instead of one port (NAHBAR_UDP_PORT_MIN)")
 	fs.IntVar(&c.UDPPortMax, "udp-port-max", c.UDPPortMax, "highest UDP `port` of a media port range (NAHBAR_UDP_PORT_MAX)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` for the server's data (NAHBAR_DATA_DIR)")
+	// The DSN's flag shows no default: it may carry a password.
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL `DSN`; empty: SQLite in the data directory (NAHBAR_DATABASE_URL)")
 	// The key's flag has no default shown, so -h never prints NAHBAR_API_KEY.
 	fs.StringVar(&c.APIKey, "api-key", "", "bearer `key` for /api/v1, at least 16 characters; prefer the variable, flags show in ps (NAHBAR_API_KEY)")
 	fs.StringVar(&logLevel, "log-level", logLevel, "`level`: debug, info, warn or error (NAHBAR_LOG_LEVEL)")
@@ -96,6 +106,9 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	}
 	if c.APIKey == "" {
 		c.APIKey = getenv("NAHBAR_API_KEY")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = getenv("NAHBAR_DATABASE_URL")
 	}
 	udpPortSet := udpPortFromEnv
 	fs.Visit(func(f *flag.Flag) {
@@ -152,6 +165,12 @@ func (c *serveConfig) check(udpPortSet bool) []error {
 	}
 	if c.APIKey == "" && !c.Demo {
 		errs = append(errs, errors.New("NAHBAR_API_KEY is required (or run with --demo, which generates one)"))
+	}
+	if c.SMTP.Host != "" && (c.SMTP.Port < 1 || c.SMTP.Port > 65535) {
+		errs = append(errs, fmt.Errorf("SMTP port %d out of range 1-65535", c.SMTP.Port))
+	}
+	if c.SMTP.Host != "" && c.SMTP.From == "" {
+		errs = append(errs, errors.New("NAHBAR_SMTP_FROM is required when NAHBAR_SMTP_HOST is set"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %v must be positive", c.ShutdownTimeout))
@@ -213,4 +232,13 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// smtpConfig is the outgoing mail server; an empty Host means no mail.
+type smtpConfig struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	From     string
 }

@@ -29,9 +29,13 @@ func TestParseServeConfig(t *testing.T) {
 			"NAHBAR_API_KEY": key, "NAHBAR_LISTEN": ":9000", "NAHBAR_PUBLIC_URL": "https://termine.example.org",
 			"NAHBAR_PUBLIC_IP": "203.0.113.7, 2001:db8::1", "NAHBAR_UDP_PORT": "3478", "NAHBAR_DATA_DIR": "/var/lib/nahbar",
 			"NAHBAR_LOG_LEVEL": "debug", "NAHBAR_AUDIO_PROCESSING": "false", "NAHBAR_SHUTDOWN_TIMEOUT": "3s",
+			"NAHBAR_DATABASE_URL": "host=db user=nahbar", "NAHBAR_SMTP_HOST": "mail.example.org", "NAHBAR_SMTP_PORT": "25",
+			"NAHBAR_SMTP_USER": "termine", "NAHBAR_SMTP_PASSWORD": "pw", "NAHBAR_SMTP_FROM": "termine@example.org",
 		}, serveConfig{
 			Listen: ":9000", PublicURL: "https://termine.example.org", PublicIPs: []string{"203.0.113.7", "2001:db8::1"},
 			UDPPort: 3478, DataDir: "/var/lib/nahbar", APIKey: key, LogLevel: slog.LevelDebug,
+			DatabaseURL:     "host=db user=nahbar",
+			SMTP:            smtpConfig{Host: "mail.example.org", Port: 25, User: "termine", Password: "pw", From: "termine@example.org"},
 			AudioProcessing: false, ShutdownTimeout: 3 * time.Second,
 		}},
 		{"flag beats env", []string{"--listen", "127.0.0.1:0", "--udp-port=0", "--log-level", "warn"},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/storage"
 	"github.com/nahbar/nahbar/web"
 )
 
@@ -23,9 +24,29 @@ import (
 func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	// 1. Data directory (storage/ will keep its database here).
+	// 1. Data directory and storage (SQLite there, or PostgreSQL), migrated.
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := storage.Open(ctx, storage.Config{DataDir: cfg.DataDir, DSN: cfg.DatabaseURL,
+		Logger: log.With("component", "storage")})
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Warn("close storage", "err", err)
+		}
+	}()
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		purgeLoop(purgeCtx, db, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
+	}()
+	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
+	if cfg.SMTP.Host == "" {
+		log.Info("e-mail is disabled (no NAHBAR_SMTP_HOST): invitations are not mailed")
 	}
 
 	// 2. The API key: a demo generates one so a newcomer needs no setup.
@@ -38,15 +59,18 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "Demo API key (generated): %s\n", key)
 	}
 
-	// 3. Rooms and invitations (in memory), then the media side that checks them.
+	// 3. Rooms and invitations (the API's in memory, the appointments' in
+	// storage, admission through the lobby), then the media side that checks them.
 	store := web.NewStore(web.StoreConfig{})
+	lobby := web.NewLobby(time.Now)
+	auth := web.NewStoreAuthorizer(store, db, lobby, time.Now)
 	mgr, err := rooms.NewManager(rooms.Config{
 		PublicIPs:  cfg.PublicIPs,
 		UDPPort:    cfg.UDPPort,
 		UDPPortMin: uint16(cfg.UDPPortMin),
 		UDPPortMax: uint16(cfg.UDPPortMax),
 		Logger:     log.With("component", "rooms"),
-	}, store)
+	}, auth)
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)
 	}
@@ -63,6 +87,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		PublicURL:       cfg.PublicURL,
 		APIKey:          cfg.APIKey,
 		Store:           store,
+		Storage:         db,
+		Lobby:           lobby,
 		AudioProcessing: cfg.AudioProcessing,
 		Logger:          log.With("component", "web"),
 	}, mgr)
@@ -89,7 +115,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 
 	// 5. The demo room, printed for a newcomer.
 	if cfg.Demo {
-		if err := printDemo(stdout, store, demoBase(cfg.PublicURL, addr)); err != nil {
+		if err := printDemo(ctx, stdout, store, db, demoBase(cfg.PublicURL, addr)); err != nil {
 			_ = ln.Close()
 			closeMedia()
 			return err

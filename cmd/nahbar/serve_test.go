@@ -93,9 +93,9 @@ func TestServeHealthzAndShutdown(t *testing.T) {
 func TestServeDemoPrintsWorkingLinks(t *testing.T) {
 	_, lines, stop := startServer(t, "--demo")
 	links := map[string]string{}
-	re := regexp.MustCompile(`^\s+(Advisor|Citizen): (http://localhost:\d+/j/\S+)$`)
+	re := regexp.MustCompile(`^\s+(Advisor|Citizen|Citizen invitation|Advisor console login): +(http://localhost:\d+/[ij]/\S+|\S+@\S+  password: \S+)$`)
 	deadline := time.After(10 * time.Second)
-	for len(links) < 2 {
+	for len(links) < 4 {
 		select {
 		case l := <-lines:
 			if m := re.FindStringSubmatch(l); m != nil {
@@ -104,6 +104,21 @@ func TestServeDemoPrintsWorkingLinks(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("demo links not printed; got %v", links)
 		}
+	}
+	if !strings.HasPrefix(links["Advisor console login"], "demo@nahbar.local  password: ") {
+		t.Errorf("advisor login line %q", links["Advisor console login"])
+	}
+	delete(links, "Advisor console login")
+	invitation := links["Citizen invitation"]
+	delete(links, "Citizen invitation")
+	resp, err := http.Get(strings.Replace(invitation, "localhost", "127.0.0.1", 1) + "?lang=de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Demo Bürgerin") {
+		t.Errorf("citizen invitation %s: %d, page does not greet the demo citizen", invitation, resp.StatusCode)
 	}
 	for who, link := range links {
 		resp, err := http.Get(strings.Replace(link, "localhost", "127.0.0.1", 1))

@@ -13,6 +13,11 @@
   const token = main.dataset.token;
   const publishes = main.dataset.publishes === 'true';
   const audioProcessing = main.dataset.audioProcessing !== 'off';
+  // Set on the citizen journey's call page: join without another click,
+  // go to the survey after leaving, back to the waiting room if not admitted.
+  const autoJoin = main.dataset.autojoin === 'on';
+  const afterLeave = main.dataset.afterLeave || '';
+  const waitingRoom = main.dataset.waitingRoom || '';
 
   const el = {
     status: document.getElementById('status'),
@@ -226,6 +231,11 @@
       return;
     }
     const text = errorText[code] || 'Something went wrong. We will try again.';
+    if (code === 'invalid_token' && waitingRoom) {
+      stopCall();
+      location.assign(waitingRoom); // not (or no longer) admitted
+      return;
+    }
     if (fatalCodes.has(code)) {
       stopCall();
       showPrejoin();
@@ -422,6 +432,10 @@
     send({ type: 'leave' });
     stopCall();
     setState('left', 'You have left the appointment. You can close this page, or join again.');
+    if (afterLeave) {
+      location.assign(afterLeave);
+      return;
+    }
     showPrejoin();
   }
 
@@ -557,5 +571,9 @@
   el.sound.addEventListener('click', playAudio);
   window.addEventListener('pagehide', () => { send({ type: 'leave' }); });
 
-  startPreview();
+  startPreview().then(() => {
+    if (autoJoin && !el.join.disabled) {
+      join();
+    }
+  });
 })();

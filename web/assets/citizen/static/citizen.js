@@ -1,0 +1,251 @@
+// nahbar citizen pages: device check (browser, camera preview, microphone
+// level, measured connection) and waiting room (Server-Sent Events until
+// the advisor admits). Texts come from data-t-* attributes in the page's
+// language; this file holds no words of its own.
+'use strict';
+
+(function () {
+  const main = document.getElementById('main');
+  if (!main) {
+    return;
+  }
+  const token = main.dataset.token;
+  const storeKey = 'nahbar-device-' + token;
+
+  function t(root, key) {
+    return root.dataset['t' + key.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('')] || '';
+  }
+
+  function setResult(id, result, text) {
+    const p = document.getElementById(id);
+    if (p) {
+      p.dataset.result = result;
+      p.textContent = text;
+    }
+  }
+
+  function browserInfo() {
+    const ua = navigator.userAgent;
+    const pick = (pairs) => {
+      for (const [re, name] of pairs) {
+        const m = ua.match(re);
+        if (m) {
+          return name + (m[1] ? ' ' + m[1] : '');
+        }
+      }
+      return '';
+    };
+    return {
+      browser: pick([[/Edg\/(\d+)/, 'Edge'], [/Firefox\/(\d+)/, 'Firefox'], [/Chrome\/(\d+)/, 'Chrome'], [/Version\/(\d+).*Safari/, 'Safari']]) || 'other',
+      os: pick([[/Android (\d+)/, 'Android'], [/iPhone OS (\d+)/, 'iOS'], [/Windows NT ([\d.]+)/, 'Windows'], [/Mac OS X/, 'macOS'], [/Linux/, 'Linux']]) || 'other',
+    };
+  }
+
+  // ---- device check ----
+
+  async function runCheck(root) {
+    const publishes = root.dataset.publishes === 'true';
+    const status = document.getElementById('check-status');
+    const report = Object.assign(browserInfo(), { camera: 'missing', microphone: 'missing', connection: '', check_passed: false });
+    const supported = !!(window.RTCPeerConnection && window.WebSocket && window.EventSource &&
+      navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+    setResult('browser-result', supported ? 'ok' : 'error', t(root, supported ? 'browser-ok' : 'browser-unsupported'));
+
+    let stream = null;
+    if (publishes && supported) {
+      stream = await openDevices(root, report);
+    } else if (!publishes) {
+      report.camera = 'ok';
+      report.microphone = 'ok';
+    }
+    const conn = await measureConnection(root);
+    report.connection = conn.words;
+    report.check_passed = supported && report.camera === 'ok' && report.microphone === 'ok' && conn.grade !== 'failed';
+    try {
+      sessionStorage.setItem(storeKey, JSON.stringify(report));
+    } catch (e) { /* private mode: the waiting room reports nothing */ }
+    root.dataset.done = 'true';
+    if (report.check_passed) {
+      status.textContent = t(root, 'all-ok');
+    }
+    window.addEventListener('pagehide', () => {
+      if (stream) {
+        stream.getTracks().forEach((tr) => tr.stop());
+      }
+    });
+  }
+
+  async function openDevices(root, report) {
+    let stream = null;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { facingMode: 'user' } });
+    } catch (err) {
+      // Try each device alone: one missing camera must not hide a working microphone.
+      const reason = (err && err.name) || '';
+      report.camera = await probeOne({ video: true }, 'camera', root);
+      report.microphone = await probeOne({ audio: true }, 'mic', root);
+      if (reason === 'NotReadableError') {
+        setResult('camera-result', 'error', t(root, 'camera-busy'));
+      }
+      return null;
+    }
+    report.camera = stream.getVideoTracks().length ? 'ok' : 'missing';
+    report.microphone = stream.getAudioTracks().length ? 'ok' : 'missing';
+    const preview = document.getElementById('preview');
+    if (preview) {
+      preview.srcObject = stream;
+    }
+    setResult('camera-result', report.camera === 'ok' ? 'ok' : 'error', t(root, report.camera === 'ok' ? 'camera-ok' : 'camera-missing'));
+    setResult('mic-result', report.microphone === 'ok' ? 'ok' : 'error', t(root, report.microphone === 'ok' ? 'mic-ok' : 'mic-missing'));
+    if (report.microphone === 'ok') {
+      meter(stream);
+    }
+    return stream;
+  }
+
+  async function probeOne(constraints, kind, root) {
+    const id = kind === 'camera' ? 'camera-result' : 'mic-result';
+    try {
+      const s = await navigator.mediaDevices.getUserMedia(constraints);
+      s.getTracks().forEach((tr) => tr.stop());
+      setResult(id, 'ok', t(root, kind + '-ok'));
+      return 'ok';
+    } catch (err) {
+      const denied = err && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
+      setResult(id, 'error', t(root, kind + (denied ? '-denied' : '-missing')));
+      return denied ? 'denied' : 'missing';
+    }
+  }
+
+  // The level meter: RMS of the microphone, 10 times a second.
+  function meter(stream) {
+    const el = document.getElementById('level');
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!el || !Ctx) {
+      return;
+    }
+    const ctx = new Ctx();
+    const src = ctx.createMediaStreamSource(stream);
+    const an = ctx.createAnalyser();
+    an.fftSize = 1024;
+    src.connect(an);
+    const buf = new Float32Array(an.fftSize);
+    setInterval(() => {
+      an.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (let i = 0; i < buf.length; i++) {
+        sum += buf[i] * buf[i];
+      }
+      const rms = Math.sqrt(sum / buf.length);
+      el.value = Math.min(100, Math.round(rms * 300));
+    }, 100);
+  }
+
+  // The connection test: WebSocket round trips, then a timed download and
+  // upload of 256 KiB each, against this server.
+  async function measureConnection(root) {
+    const base = '/i/' + token;
+    try {
+      const rtt = await pingRTT(base + '/ping');
+      const kib = 256;
+      let t0 = performance.now();
+      const down = await fetch(base + '/probe?kib=' + kib, { cache: 'no-store' });
+      if (!down.ok) {
+        throw new Error('download ' + down.status);
+      }
+      await down.arrayBuffer();
+      const downKbps = Math.round(kib * 8 * 1024 / (performance.now() - t0));
+      const payload = new Uint8Array(kib * 1024);
+      crypto.getRandomValues(payload.subarray(0, 65536));
+      t0 = performance.now();
+      const up = await fetch(base + '/probe', { method: 'POST', body: payload, cache: 'no-store' });
+      if (!up.ok) {
+        throw new Error('upload ' + up.status);
+      }
+      const upKbps = Math.round(kib * 8 * 1024 / (performance.now() - t0));
+      let grade = 'poor';
+      if (downKbps >= 1000 && upKbps >= 500 && rtt < 300) {
+        grade = 'good';
+      } else if (downKbps >= 300 && upKbps >= 150 && rtt < 800) {
+        grade = 'fair';
+      }
+      const figures = t(root, 'conn-result').replace('{down}', downKbps).replace('{up}', upKbps).replace('{rtt}', rtt);
+      document.getElementById('conn-figures').textContent = figures;
+      setResult('conn-result', grade === 'good' ? 'ok' : 'warning', t(root, 'conn-' + grade));
+      return { grade, words: grade + ' ' + (downKbps / 1000).toFixed(1) + '/' + (upKbps / 1000).toFixed(1) + ' Mbit/s ' + rtt + ' ms' };
+    } catch (err) {
+      console.warn('connection test', err);
+      setResult('conn-result', 'error', t(root, 'conn-failed'));
+      return { grade: 'failed', words: 'failed' };
+    }
+  }
+
+  function pingRTT(path) {
+    return new Promise((resolve, reject) => {
+      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const ws = new WebSocket(proto + '//' + location.host + path);
+      const times = [];
+      let sent = 0;
+      const timer = setTimeout(() => { ws.close(); reject(new Error('ping timeout')); }, 10000);
+      const next = () => { sent = performance.now(); ws.send('p'); };
+      ws.onopen = next;
+      ws.onerror = () => { clearTimeout(timer); reject(new Error('ping socket')); };
+      ws.onmessage = () => {
+        times.push(performance.now() - sent);
+        if (times.length < 5) {
+          next();
+          return;
+        }
+        clearTimeout(timer);
+        ws.close();
+        times.sort((a, b) => a - b);
+        resolve(Math.round(times[Math.floor(times.length / 2)]));
+      };
+    });
+  }
+
+  // ---- waiting room ----
+
+  function runWait(root) {
+    const status = document.getElementById('wait-status');
+    let report = null;
+    try {
+      report = JSON.parse(sessionStorage.getItem(storeKey) || 'null');
+    } catch (e) { /* nothing stored */ }
+    const es = new EventSource('/i/' + token + '/events');
+    es.addEventListener('state', (ev) => {
+      const state = JSON.parse(ev.data).state;
+      status.dataset.state = state;
+      root.dataset.state = state;
+      if (state === 'waiting') {
+        status.textContent = t(root, 'waiting');
+        if (report) {
+          fetch('/i/' + token + '/device', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) })
+            .catch((e) => console.warn('device report', e));
+          report = null;
+        }
+      } else if (state === 'admitted') {
+        status.textContent = t(root, 'admitted');
+        es.close();
+        location.assign(root.dataset.call);
+      } else if (state === 'declined') {
+        status.textContent = t(root, 'declined');
+        es.close();
+      }
+    });
+    es.onerror = () => {
+      if (root.dataset.state !== 'declined' && root.dataset.state !== 'admitted') {
+        status.textContent = t(root, 'lost');
+      }
+    };
+  }
+
+  const check = document.getElementById('check');
+  if (check) {
+    runCheck(check);
+  }
+  const wait = document.getElementById('wait');
+  if (wait) {
+    runWait(wait);
+  }
+})();
