@@ -1,0 +1,374 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nahbar/nahbar/i18n"
+	"github.com/nahbar/nahbar/notify"
+	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/storage"
+)
+
+func apptPath(id uint, rest string) string { return "/console/appointments/" + itoaU(id) + rest }
+
+func TestConsoleWaitingAdmitDecline(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	id := e.seed.Appointment.ID
+	room := roomID(id)
+	erika := e.lobby.Arrive(room, WaitingEntry{Name: "Erika <Mustermann>", Role: "citizen", Device: DeviceStatus{
+		Browser: "Firefox 128", OS: "Android", Camera: DeviceOK, Microphone: DeviceDenied, Connection: "good 2.1 Mbit/s 45 ms"}})
+	dolm := e.lobby.Arrive(room, WaitingEntry{Name: "Deniz Dolmetscher", Role: "interpreter"})
+	e.clock.advance(3 * time.Minute)
+
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	day := b.get("/console")
+	consoleMustContain(t, day.body, "Erika &lt;Mustermann&gt;", "Firefox 128 Android", "access denied", "good 2.1 Mbit/s 45 ms",
+		"waiting for 3 min", `aria-live="polite"`, "Deniz Dolmetscher", "interpreter", "not checked yet",
+		`data-events="/console/events?a=`+itoaU(id)+`"`)
+	if strings.Contains(day.body, "<Mustermann>") {
+		t.Error("a name reached the page unescaped")
+	}
+
+	// Without the form token nothing happens.
+	if p := b.post(apptPath(id, "/admit"), url.Values{"entry": {erika}, "csrf": {""}}); p.code != http.StatusForbidden {
+		t.Fatalf("admit without csrf: %d", p.code)
+	}
+	if st, _ := e.lobby.State(erika); st.State != LobbyWaiting {
+		t.Fatalf("state after a forged admit: %s", st.State)
+	}
+	p := b.post(apptPath(id, "/admit"), url.Values{"entry": {erika}})
+	if p.code != http.StatusSeeOther || p.location != apptPath(id, "") {
+		t.Fatalf("admit: %d %q\n%s", p.code, p.location, p.body)
+	}
+	if st, _ := e.lobby.State(erika); st.State != LobbyAdmitted {
+		t.Fatalf("state after admit: %s", st.State)
+	}
+	if p := b.post(apptPath(id, "/decline"), url.Values{"entry": {dolm}, "back": {"/console"}}); p.code != http.StatusSeeOther || p.location != "/console" {
+		t.Fatalf("decline: %d %q", p.code, p.location)
+	}
+	if st, _ := e.lobby.State(dolm); st.State != LobbyDeclined {
+		t.Fatalf("state after decline: %s", st.State)
+	}
+	// Someone who left meanwhile: a clear answer, not an error page.
+	e.lobby.Leave(erika)
+	p = b.post(apptPath(id, "/admit"), url.Values{"entry": {erika}})
+	if p.code != http.StatusConflict {
+		t.Fatalf("admit after leaving: %d", p.code)
+	}
+	consoleMustContain(t, p.body, "no longer waiting")
+	// An open redirect through back= is not possible.
+	e.lobby.Arrive(room, WaitingEntry{ID: "w-again", Name: "X", Role: "citizen"})
+	if p := b.post(apptPath(id, "/admit"), url.Values{"entry": {"w-again"}, "back": {"//evil.example/console"}}); p.location != apptPath(id, "") {
+		t.Fatalf("back=//evil: redirected to %q", p.location)
+	}
+	acts := e.auditActions()
+	for _, want := range []string{"lobby.admit", "lobby.decline"} {
+		if !consoleHas(acts, want) {
+			t.Errorf("audit log lacks %s: %v", want, acts)
+		}
+	}
+}
+
+func TestConsoleOtherAdvisorsAppointment(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("berater@amt.example", consoleAdvisorPW)
+	id := e.seed.Appointment.ID // the admin's
+	if p := b.get(apptPath(id, "")); p.code != http.StatusNotFound {
+		t.Fatalf("another advisor's appointment: %d", p.code)
+	}
+	w := e.lobby.Arrive(roomID(id), WaitingEntry{Name: "Erika", Role: "citizen"})
+	if p := b.post(apptPath(id, "/admit"), url.Values{"entry": {w}}); p.code != http.StatusNotFound {
+		t.Fatalf("admit in another advisor's appointment: %d", p.code)
+	}
+	if st, _ := e.lobby.State(w); st.State != LobbyWaiting {
+		t.Fatal("admitted by someone else")
+	}
+	if p := b.get("/console/events?a=" + itoaU(id)); p.code != http.StatusNotFound {
+		t.Fatalf("events of another advisor's appointment: %d", p.code)
+	}
+	if p := b.get("/console/admin"); p.code != http.StatusForbidden {
+		t.Fatalf("admin page as advisor: %d", p.code)
+	}
+	if p := b.get("/console"); !strings.Contains(p.body, "You have no appointments today") {
+		t.Error("day page of an advisor without appointments")
+	}
+}
+
+func TestConsoleEvents(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/console/events?a="+itoaU(id), nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	events := make(chan lobbyEvent, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev lobbyEvent
+				if json.Unmarshal([]byte(d), &ev) == nil {
+					events <- ev
+				}
+			}
+		}
+		close(events)
+	}()
+	next := func() lobbyEvent {
+		t.Helper()
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			return ev
+		case <-ctx.Done():
+			t.Fatal("no event")
+		}
+		return lobbyEvent{}
+	}
+	if ev := next(); ev.Appointment != id || ev.Count != 0 || !strings.Contains(ev.HTML, "Nobody is waiting") {
+		t.Fatalf("first event %+v", ev)
+	}
+	w := e.lobby.Arrive(roomID(id), WaitingEntry{Name: "Erika Mustermann", Role: "citizen"})
+	ev := next()
+	if ev.Count != 1 || !strings.Contains(ev.HTML, "Erika Mustermann") || !strings.Contains(ev.HTML, `name="csrf" value="`+b.csrf+`"`) {
+		t.Fatalf("after arrival %+v", ev)
+	}
+	e.lobby.UpdateDevice(w, DeviceStatus{Camera: DeviceOK, Microphone: DeviceOK, CheckPassed: true, Connection: "good"})
+	if ev := next(); !strings.Contains(ev.HTML, "passed") || strings.Contains(ev.HTML, "not passed") {
+		t.Fatalf("after device update %+v", ev)
+	}
+	if err := e.lobby.Admit(roomID(id), w); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(); ev.Count != 0 {
+		t.Fatalf("after admit %+v", ev)
+	}
+}
+
+func TestConsoleEnterRoom(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	p := b.post(apptPath(id, "/enter"), nil)
+	tok, ok := strings.CutPrefix(p.location, "/j/")
+	if p.code != http.StatusSeeOther || !ok {
+		t.Fatalf("enter: %d %q", p.code, p.location)
+	}
+	g, err := e.store.Authorize(t.Context(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Role != rooms.RoleAdvisor || g.RoomID != roomID(id) || g.DisplayName != "Demo Beraterin" {
+		t.Fatalf("grant %+v", g)
+	}
+	call := b.get(p.location)
+	consoleMustContain(t, call.body, `data-publishes="true"`)
+	if !consoleHas(e.auditActions(), "call.enter") {
+		t.Error("entering not audited")
+	}
+	e.clock.advance(4 * time.Hour)
+	if _, err := e.store.Authorize(t.Context(), tok); err == nil {
+		t.Error("advisor token still valid after 4 h")
+	}
+}
+
+func TestConsoleEndAppointment(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	if _, _, err := e.st.AuthorizeInvitation(t.Context(), e.seed.JoinToken); err != nil {
+		t.Fatalf("citizen link before the end: %v", err)
+	}
+	w := e.lobby.Arrive(roomID(id), WaitingEntry{Name: "Late", Role: "citizen"})
+	if p := b.post(apptPath(id, "/end"), nil); p.code != http.StatusSeeOther {
+		t.Fatalf("end: %d", p.code)
+	}
+	a, _ := e.st.Appointment(t.Context(), id)
+	if a.Status != storage.StatusDone {
+		t.Fatalf("status %s", a.Status)
+	}
+	if _, _, err := e.st.AuthorizeInvitation(t.Context(), e.seed.JoinToken); err == nil {
+		t.Fatal("the citizen's link still opens the room")
+	}
+	if _, ok := e.lobby.State(w); ok {
+		t.Error("someone still waits for an ended appointment")
+	}
+	page := b.get(apptPath(id, ""))
+	consoleMustContain(t, page.body, "done")
+	if strings.Contains(page.body, "Enter the room") {
+		t.Error("an ended appointment offers to enter the room")
+	}
+	if p := b.post(apptPath(id, "/end"), nil); p.code != http.StatusConflict {
+		t.Fatalf("ending twice: %d", p.code)
+	}
+	if p := b.post(apptPath(id, "/enter"), nil); p.code != http.StatusConflict {
+		t.Fatalf("entering an ended appointment: %d", p.code)
+	}
+	if !consoleHas(e.auditActions(), "appointment.done") {
+		t.Error("end not audited")
+	}
+}
+
+var linkRE = regexp.MustCompile(`value="(http://[^"]+/i/([A-Za-z0-9_-]+))"`)
+
+func TestConsoleInvite(t *testing.T) {
+	smtpSrv := startConsoleSMTP(t)
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: smtpSrv.host, Port: smtpSrv.port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notify.Config{Catalog: cat, Mailer: mailer, From: notify.Address{Name: "Terminservice", Email: "termine@amt.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnv(t, func(c *Config) { c.Console.Mailer = n })
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+		says string
+	}{
+		{"bad role", url.Values{"role": {"advisor"}, "name": {"X"}}, http.StatusUnprocessableEntity, "Please choose interpreter"},
+		{"no name", url.Values{"role": {"interpreter"}, "name": {" "}}, http.StatusUnprocessableEntity, "display name"},
+		{"bad e-mail", url.Values{"role": {"counsel"}, "name": {"Ra Recht"}, "email": {"not-an-address"}}, http.StatusUnprocessableEntity, "e-mail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.post(apptPath(id, "/invite"), tt.form)
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d", p.code, tt.want)
+			}
+			consoleMustContain(t, p.body, tt.says, `role="alert"`)
+		})
+	}
+
+	// Without an e-mail address: the link to copy.
+	p := b.post(apptPath(id, "/invite"), url.Values{"role": {"guardian"}, "name": {"Gisela Betreuerin"}, "language": {"de"}})
+	if p.code != http.StatusOK {
+		t.Fatalf("invite: %d\n%s", p.code, p.body)
+	}
+	m := linkRE.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no link on the page\n%s", p.body)
+	}
+	consoleMustContain(t, p.body, "Invitation created", "Gisela Betreuerin", "Copy link")
+	inv, appt, err := e.st.InvitationByToken(t.Context(), m[2])
+	if err != nil || appt.ID != id || inv.Role != storage.InviteGuardian {
+		t.Fatalf("the link's invitation: %+v %v", inv, err)
+	}
+	rawTok, err := base64.RawURLEncoding.DecodeString(m[2])
+	if err != nil || len(rawTok) != 16 {
+		t.Fatalf("token %q is not 128 bits of base64url", m[2])
+	}
+	sum := sha256.Sum256(rawTok)
+	if strings.Contains(inv.TokenHash, m[2]) || inv.TokenHash != hex.EncodeToString(sum[:]) {
+		t.Fatalf("token stored as %q, not as its SHA-256", inv.TokenHash)
+	}
+
+	// With an address: sent over SMTP, in the invitee's language, with an .ics.
+	p = b.post(apptPath(id, "/invite"), url.Values{"role": {"interpreter"}, "name": {"Deniz Dolmetscher"},
+		"email": {"deniz@example.org"}, "language": {"tr"}})
+	if p.code != http.StatusOK {
+		t.Fatalf("invite with mail: %d", p.code)
+	}
+	consoleMustContain(t, p.body, "The invitation was sent to deniz@example.org")
+	m = linkRE.FindStringSubmatch(p.body)
+	mails := smtpSrv.wait(t, 1)
+	if len(mails[0].To) != 1 || mails[0].To[0] != "deniz@example.org" {
+		t.Fatalf("mail to %v", mails[0].To)
+	}
+	text, ics := mailParts(t, mails[0].Data)
+	if !strings.Contains(text, m[1]) {
+		t.Errorf("the mail lacks the join link %s\n%s", m[1], text)
+	}
+	if !strings.Contains(ics, "BEGIN:VCALENDAR") {
+		t.Error("the mail has no calendar")
+	}
+	if n := strings.Count(b.get(apptPath(id, "")).body, "<tr><td>"); n != 3 { // citizen, guardian, interpreter
+		t.Errorf("%d invitations listed, want 3", n)
+	}
+	acts := e.auditActions()
+	for _, want := range []string{"invitation.create.guardian", "invitation.create.interpreter"} {
+		if !consoleHas(acts, want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+}
+
+// mailParts returns the decoded plain text and calendar parts of a mail.
+func mailParts(t *testing.T, raw []byte) (text, ics string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(ct, enc string, body io.Reader)
+	walk = func(ct, enc string, body io.Reader) {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			t.Fatalf("content type %q: %v", ct, err)
+		}
+		if strings.EqualFold(enc, "base64") {
+			body = base64.NewDecoder(base64.StdEncoding, body)
+		}
+		if strings.HasPrefix(mt, "multipart/") {
+			r := multipart.NewReader(body, params["boundary"])
+			for {
+				part, err := r.NextPart() // undoes quoted-printable itself
+				if err != nil {
+					return
+				}
+				walk(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part)
+			}
+		}
+		b, _ := io.ReadAll(body)
+		switch mt {
+		case "text/plain":
+			text += string(b)
+		case "text/calendar", "application/ics":
+			ics += string(b)
+		}
+	}
+	walk(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return text, ics
+}
