@@ -1,0 +1,219 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nahbar/nahbar/storage"
+)
+
+func TestAdminAdvisors(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	admin := e.browser()
+	admin.mustLogin("demo@nahbar.local", consoleAdminPW)
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+		says string
+	}{
+		{"bad e-mail", url.Values{"name": {"Anna"}, "email": {"anna"}, "password": {"long-enough-pw"}, "role": {"advisor"}}, http.StatusUnprocessableEntity, "e-mail"},
+		{"short password", url.Values{"name": {"Anna"}, "email": {"anna@amt.example"}, "password": {"short"}, "role": {"advisor"}}, http.StatusUnprocessableEntity, "password"},
+		{"bad role", url.Values{"name": {"Anna"}, "email": {"anna@amt.example"}, "password": {"long-enough-pw"}, "role": {"root"}}, http.StatusUnprocessableEntity, "role"},
+		{"taken e-mail", url.Values{"name": {"Anna"}, "email": {"berater@amt.example"}, "password": {"long-enough-pw"}, "role": {"advisor"}}, http.StatusUnprocessableEntity, "already in use"},
+		{"ok", url.Values{"name": {"Anna Admin"}, "email": {"anna@amt.example"}, "password": {"long-enough-pw"}, "role": {"admin"}, "languages": {"de, en"}, "topics": {"general"}}, http.StatusOK, "Saved."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := admin.post("/console/admin/advisors", tt.form)
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
+			}
+			consoleMustContain(t, p.body, tt.says)
+			if tt.want != http.StatusOK {
+				consoleMustContain(t, p.body, `role="alert"`, `value="`+tt.form.Get("name")+`"`)
+			}
+		})
+	}
+	anna := e.browser()
+	anna.mustLogin("anna@amt.example", "long-enough-pw")
+	if p := anna.get("/console/admin/advisors"); p.code != http.StatusOK || !strings.Contains(p.body, "de, en") {
+		t.Fatalf("the new admin's advisor list: %d", p.code)
+	}
+
+	// Deactivating ends the advisor's session and stops their login.
+	bernd := e.browser()
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	path := "/console/admin/advisors/" + itoaU(e.advisor.ID)
+	if p := admin.post(path+"/active", url.Values{"active": {"0"}}); p.code != http.StatusOK {
+		t.Fatalf("deactivate: %d", p.code)
+	}
+	if p := bernd.get("/console"); p.code != http.StatusSeeOther {
+		t.Fatalf("a deactivated advisor's session still works: %d", p.code)
+	}
+	if p := bernd.login("berater@amt.example", consoleAdvisorPW); p.code != http.StatusUnauthorized {
+		t.Fatalf("a deactivated advisor logged in: %d", p.code)
+	}
+	admin.post(path+"/active", url.Values{"active": {"1"}})
+	// Reset the password: the old one stops working, the new one works.
+	if p := admin.post(path+"/password", url.Values{"password": {"short"}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("short password: %d", p.code)
+	}
+	if p := admin.post(path+"/password", url.Values{"password": {"a-brand-new-password"}}); p.code != http.StatusOK {
+		t.Fatalf("reset: %d", p.code)
+	}
+	if p := bernd.login("berater@amt.example", consoleAdvisorPW); p.code != http.StatusUnauthorized {
+		t.Fatalf("old password after reset: %d", p.code)
+	}
+	bernd.mustLogin("berater@amt.example", "a-brand-new-password")
+	// Admins cannot lock themselves out.
+	self := "/console/admin/advisors/" + itoaU(e.seed.Advisor.ID)
+	if p := admin.post(self+"/active", url.Values{"active": {"0"}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("self-deactivation: %d", p.code)
+	}
+	// Another tenant's or an unknown advisor is not found.
+	if p := admin.post("/console/admin/advisors/9999/active", url.Values{"active": {"0"}}); p.code != http.StatusNotFound {
+		t.Fatalf("unknown advisor: %d", p.code)
+	}
+	acts := e.auditActions()
+	for _, want := range []string{"advisor.create", "advisor.update", "advisor.password"} {
+		if !consoleHas(acts, want) {
+			t.Errorf("audit lacks %s", want)
+		}
+	}
+}
+
+func TestAdminCapacityAndBranding(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	for _, bad := range []string{"", "-1", "many", "1e3"} {
+		if p := b.post("/console/admin/capacity", url.Values{"units": {bad}}); p.code != http.StatusUnprocessableEntity {
+			t.Errorf("capacity %q: %d", bad, p.code)
+		}
+	}
+	if p := b.post("/console/admin/capacity", url.Values{"units": {"42"}}); p.code != http.StatusOK {
+		t.Fatalf("capacity: %d", p.code)
+	}
+	if n, _ := e.st.Capacity(t.Context()); n != 42 {
+		t.Fatalf("capacity %d", n)
+	}
+	tests := []struct {
+		name                           string
+		nm, logo, primary, accent, say string
+		want                           int
+	}{
+		{"no name", "", "", "#004b87", "#ffcc00", "Please enter the authority", 422},
+		{"script logo", "Amt", "javascript:alert(1)", "#004b87", "#ffcc00", "https://", 422},
+		{"bad colour", "Amt", "", "blue", "#ffcc00", "#004b87", 422},
+		{"unreadable primary", "Amt", "", "#ffcc00", "#004b87", "contrast below 4.5:1", 422},
+		{"ok", "Stadt Musterstadt", "https://amt.example/logo.svg", "#1D4F91", "#ffcc00", "Saved.", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.post("/console/admin/branding", url.Values{"name": {tt.nm}, "logo_url": {tt.logo}, "primary": {tt.primary}, "accent": {tt.accent}})
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
+			}
+			consoleMustContain(t, p.body, tt.say)
+		})
+	}
+	tn, _ := e.st.Tenant(t.Context(), e.seed.Tenant.ID)
+	if tn.Name != "Stadt Musterstadt" || tn.LogoURL != "https://amt.example/logo.svg" || tn.PrimaryColor != "#1d4f91" {
+		t.Fatalf("tenant %+v", tn)
+	}
+	acts := e.auditActions()
+	for _, want := range []string{"capacity.set", "branding.update"} {
+		if !consoleHas(acts, want) {
+			t.Errorf("audit lacks %s", want)
+		}
+	}
+}
+
+func TestAdminTypes(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+		says string
+	}{
+		{"not a number", url.Values{"name": {"Info"}, "kind": {"one_to_one"}, "minutes": {"half an hour"}, "units": {"1"}}, 422, "whole numbers"},
+		{"too short", url.Values{"name": {"Info"}, "kind": {"one_to_one"}, "minutes": {"2"}, "units": {"1"}}, 422, "duration"},
+		{"group without seats", url.Values{"name": {"Info"}, "kind": {"group"}, "minutes": {"60"}, "units": {"5"}}, 422, "seat limit"},
+		{"ok", url.Values{"name": {"Infoveranstaltung"}, "kind": {"group"}, "minutes": {"60"}, "units": {"5"}, "seats": {"40"}}, 200, "Infoveranstaltung"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.post("/console/admin/types", tt.form)
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
+			}
+			consoleMustContain(t, p.body, tt.says)
+		})
+	}
+	ts, _ := e.st.AppointmentTypes(t.Context(), e.seed.Tenant.ID, true)
+	var id uint
+	for _, ty := range ts {
+		if ty.Name == "Infoveranstaltung" {
+			id = ty.ID
+		}
+	}
+	if p := b.post("/console/admin/types/"+itoaU(id)+"/active", url.Values{"active": {"0"}}); p.code != http.StatusOK {
+		t.Fatalf("deactivate type: %d", p.code)
+	}
+	active, _ := e.st.AppointmentTypes(t.Context(), e.seed.Tenant.ID, false)
+	for _, ty := range active {
+		if ty.ID == id {
+			t.Fatal("deactivated type still offered")
+		}
+	}
+}
+
+func TestAdminAvailability(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	path := "/console/admin/advisors/" + itoaU(e.advisor.ID)
+	p := b.get(path + "/availability")
+	consoleMustContain(t, p.body, "Monday", `<label class="sr-only" for="start-1">`)
+	// 1 = Monday, 3 = Wednesday.
+	bad := b.post(path+"/weekly", url.Values{"start_1": {"08:00"}, "end_1": {"12:00"}, "start_3": {"14:00"}, "end_3": {"09:00"}})
+	if bad.code != http.StatusUnprocessableEntity {
+		t.Fatalf("end before start: %d", bad.code)
+	}
+	consoleMustContain(t, bad.body, "Wednesday", `value="14:00"`)
+	if p := b.post(path+"/weekly", url.Values{"start_1": {"08:00"}, "end_1": {"12:00"}, "start_3": {"13:00"}, "end_3": {"17:30"}}); p.code != http.StatusOK {
+		t.Fatalf("weekly: %d\n%s", p.code, p.body)
+	}
+	ws, _, err := e.st.Availability(t.Context(), e.advisor.ID, e.clock.now(), e.clock.now().Add(time.Hour))
+	if err != nil || len(ws) != 2 || ws[1].Weekday != time.Wednesday || ws[1].EndMinute != 17*60+30 {
+		t.Fatalf("stored weekly plan %+v %v", ws, err)
+	}
+	if p := b.post(path+"/exceptions", url.Values{"kind": {"off"}, "from": {"yesterday"}, "to": {""}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad exception dates: %d", p.code)
+	}
+	if p := b.post(path+"/exceptions", url.Values{"kind": {"off"}, "from": {"2026-03-05T00:00"}, "to": {"2026-03-04T00:00"}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("exception ending before it starts: %d", p.code)
+	}
+	p = b.post(path+"/exceptions", url.Values{"kind": {"off"}, "from": {"2026-03-04T00:00"}, "to": {"2026-03-05T00:00"}, "note": {"Fortbildung"}})
+	if p.code != http.StatusOK {
+		t.Fatalf("exception: %d\n%s", p.code, p.body)
+	}
+	consoleMustContain(t, p.body, "Not available: 2026-03-04 00:00 – 2026-03-05 00:00 Fortbildung")
+	_, es, _ := e.st.Availability(t.Context(), e.advisor.ID, e.clock.now(), e.clock.now().AddDate(0, 0, 7))
+	if len(es) != 1 || es[0].Kind != storage.ExceptionOff {
+		t.Fatalf("exceptions %+v", es)
+	}
+	if p := b.post(path+"/exceptions/"+itoaU(es[0].ID)+"/delete", nil); p.code != http.StatusOK {
+		t.Fatalf("delete exception: %d", p.code)
+	}
+	if p := b.post(path+"/exceptions/"+itoaU(es[0].ID)+"/delete", nil); p.code != http.StatusNotFound {
+		t.Fatalf("delete it again: %d", p.code)
+	}
+}
