@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/storage"
+	"github.com/nahbar/nahbar/web"
+)
+
+// journeyServer is the real server with storage (SQLite in a temp dir), the
+// lobby and the storage-backed authorizer, as cmd/nahbar wires them.
+type journeyServer struct {
+	*server
+	db     *storage.Store
+	lobby  *web.Lobby
+	seeded storage.Seeded
+}
+
+func startJourneyServer(t *testing.T) *journeyServer {
+	t.Helper()
+	logs := &syncBuffer{}
+	clock := &testClock{}
+	s := &server{
+		store: web.NewStore(web.StoreConfig{Now: clock.now}),
+		clock: clock,
+		logs:  logs,
+		log:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	db, err := storage.Open(context.Background(), storage.Config{DataDir: t.TempDir(), Now: clock.now,
+		Password: storage.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}, Logger: s.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	seeded, err := db.Seed(context.Background(), storage.Demo{Password: "journey-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lobby := web.NewLobby(clock.now)
+	mgr, err := rooms.NewManager(rooms.Config{Logger: s.log.With("component", "rooms")},
+		web.NewStoreAuthorizer(s.store, db, lobby, clock.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{APIKey: "e2e-test-key-0123456789", Store: s.store, Storage: db, Lobby: lobby,
+		Logger: s.log.With("component", "web")}, mgr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mgr.Store(mgr)
+	s.handler.Store(&h)
+	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.base = fmt.Sprintf("http://%s", ln.Addr())
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		if err := mgr.Close(ctx); err != nil {
+			t.Errorf("close rooms manager: %v", err)
+		}
+	})
+	return &journeyServer{server: s, db: db, lobby: lobby, seeded: seeded}
+}
+
+// TestCitizenJourney walks the citizen's way as a person would: the
+// invitation link (first in Arabic, right to left), the device check with a
+// real camera, microphone and connection measurement, the waiting room
+// (two clicks from the invitation), the advisor admits from the lobby, the
+// call page joins by itself and the two see each other, the citizen leaves
+// and answers the survey.
+func TestCitizenJourney(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startJourneyServer(t)
+	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 550, role: rooms.RoleCitizen}
+	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	parts := []*participant{citizen, advisor}
+	startBrowsers(t, srv.server, parts...)
+	invite := srv.base + "/i/" + srv.seeded.JoinToken
+	roomID := web.AppointmentRoomID(srv.seeded.Appointment.ID)
+
+	// Arabic is right to left.
+	if err := citizen.b.do(20*time.Second, chromedp.Navigate(invite+"?lang=ar"), chromedp.WaitVisible(chromedp.ID("start"))); err != nil {
+		fatal(t, srv.server, parts, "open invitation: %v", err)
+	}
+	dir, err := eval[string](citizen.b, `document.documentElement.dir + ' ' + document.documentElement.lang + ' ' + getComputedStyle(document.body).direction`)
+	if err != nil || dir != "rtl ar rtl" {
+		fatal(t, srv.server, parts, "Arabic invitation: dir/lang/direction %q (%v), want rtl ar rtl", dir, err)
+	}
+
+	// In English: click 1, the device check.
+	clicks := 0
+	if err := citizen.b.do(20*time.Second, chromedp.Navigate(invite+"?lang=en"), chromedp.Click(chromedp.ID("start"))); err != nil {
+		fatal(t, srv.server, parts, "start the device check: %v", err)
+	}
+	clicks++
+	var check string
+	err = poll(30*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		check, err = eval[string](citizen.b, `(() => { const c = document.getElementById('check'); if (!c) return 'no check';
+			const r = (id) => document.getElementById(id).dataset.result + ': ' + document.getElementById(id).textContent;
+			return [c.dataset.done, r('browser-result'), r('camera-result'), r('mic-result'), r('conn-result'),
+				document.getElementById('conn-figures').textContent].join(' | '); })()`)
+		return strings.HasPrefix(check, "true"), check, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "device check: %v", err)
+	}
+	t.Logf("device check: %s", check)
+	for _, want := range []string{"ok: Your browser is supported", "ok: Your camera is working", "ok: Your microphone is working", "Download "} {
+		if !strings.Contains(check, want) {
+			fatal(t, srv.server, parts, "device check %q lacks %q", check, want)
+		}
+	}
+	level, err := eval[float64](citizen.b, `document.getElementById('level').value`)
+	if err != nil || level <= 0 {
+		fatal(t, srv.server, parts, "microphone level meter shows %v (%v) for a %d Hz tone", level, err, citizen.tone)
+	}
+
+	// Click 2: the waiting room.
+	if err := citizen.b.do(10*time.Second, chromedp.Click(chromedp.ID("continue"))); err != nil {
+		fatal(t, srv.server, parts, "go to the waiting room: %v", err)
+	}
+	clicks++
+	var entry web.WaitingEntry
+	err = poll(15*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		w := srv.lobby.Waiting(roomID)
+		if len(w) != 1 {
+			return false, fmt.Sprintf("%d waiting", len(w)), nil
+		}
+		entry = w[0]
+		return entry.Device.CheckPassed, fmt.Sprintf("%+v", entry), nil
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "the advisor does not see the citizen's passed device check: %v", err)
+	}
+	t.Logf("%d clicks from the invitation to the waiting room; advisor sees %+v", clicks, entry.Device)
+	if clicks > 3 {
+		t.Errorf("%d clicks to the waiting room, want at most 3", clicks)
+	}
+	notice, err := eval[string](citizen.b, `document.getElementById('recording-notice').textContent`)
+	if err != nil || !strings.Contains(notice, "must not record") {
+		fatal(t, srv.server, parts, "recording notice %q (%v)", notice, err)
+	}
+
+	// The advisor is in the appointment's room; the citizen's token does not
+	// open it before the advisor admits.
+	if _, err := srv.store.EnsureRoom(roomID, "Demo appointment"); err != nil {
+		t.Fatal(err)
+	}
+	adv, err := srv.store.Issue(roomID, rooms.RoleAdvisor, "Participant Advisor", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := advisor.b.do(20*time.Second, chromedp.Navigate(srv.base+"/j/"+adv.Token), chromedp.WaitEnabled(chromedp.ID("join")),
+		chromedp.Click(chromedp.ID("join"))); err != nil {
+		fatal(t, srv.server, parts, "advisor joins: %v", err)
+	}
+	if err := srv.lobby.Admit(roomID, entry.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The citizen's page goes to the call by itself and joins.
+	err = poll(30*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		st, err := eval[string](citizen.b, `location.pathname + ' ' + (window.nahbar ? window.nahbar.state + ' ' + window.nahbar.roster.length : '-')`)
+		return strings.HasSuffix(st, "connected 2"), st, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "citizen in the call: %v", err)
+	}
+	err = poll(20*time.Second, 200*time.Millisecond, func() (bool, string, error) {
+		n, err := eval[int](citizen.b, `(async () => { const st = await window.nahbar.pc.getStats(); let n = 0;
+			st.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') n = r.framesDecoded || 0; }); return n; })()`)
+		return n > 10, fmt.Sprintf("%d frames decoded", n), err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "citizen receives no picture: %v", err)
+	}
+
+	// Leave → the survey → thanks.
+	if err := citizen.b.do(20*time.Second, chromedp.Click(chromedp.ID("leave")), chromedp.WaitVisible(chromedp.ID("survey"))); err != nil {
+		fatal(t, srv.server, parts, "leave to the survey: %v", err)
+	}
+	if err := citizen.b.do(20*time.Second,
+		chromedp.Click(chromedp.CSS(`input[name="easy"][value="yes"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="recommend"][value="yes"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="next"][value="unsure"]`)),
+		chromedp.SendKeys(chromedp.ID("comment"), "Sehr einfach."),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("thanks"))); err != nil {
+		fatal(t, srv.server, parts, "answer the survey: %v", err)
+	}
+	thanks, err := eval[string](citizen.b, `document.getElementById('thanks').textContent`)
+	if err != nil || !strings.Contains(thanks, "Thank you for your feedback") {
+		fatal(t, srv.server, parts, "thank-you page says %q (%v)", thanks, err)
+	}
+	now := srv.clock.now()
+	sum, err := srv.db.Survey(context.Background(), srv.seeded.Tenant.ID,
+		now.AddDate(0, 0, -2).Format(time.DateOnly), now.AddDate(0, 0, 2).Format(time.DateOnly))
+	if err != nil || sum.Responses != 1 || sum.EasyToUse[storage.AnswerYes] != 1 {
+		fatal(t, srv.server, parts, "stored survey %+v (%v), want one response", sum, err)
+	}
+}
