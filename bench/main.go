@@ -44,6 +44,11 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 		level = slog.LevelWarn
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if !opts.Verbose {
+		// pion reports every torn-down connection at error level; without -v
+		// the progress lines are the output.
+		log = slog.New(slog.DiscardHandler)
+	}
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
 	}

@@ -68,7 +68,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		p("<details><summary>command</summary>\n\n```\n%s\n```\n</details>\n\n", shellQuote(f.Command))
 	}
 	if len(r.Rooms) > 0 {
-		p("## Rooms (every publisher live, decoding and checking what it receives)\n\n")
+		p("## Rooms\n\nEvery publisher decodes and checks what it receives; the first one's camera is live (its stamps give the latency), the others replay distinct clips.\n\n")
 		windowTable(b, r.Rooms)
 	}
 	if r.Calls != nil {
@@ -88,7 +88,8 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	p("- **PSNR** (luma) compares a decoded composite, once a second per analysing receiver, with the picture drawn again from the stamps it shows: each source frame rendered exactly as sent, scaled into its cell, on black. Two VP8 generations and a scale lie between them.\n")
 	p("- **SFU downstream** is what a receiver would get if the server forwarded every other publisher's stream: the sum of their measured upstream RTP bitrates (camera %d kbit/s target + Opus). The ratio is SFU ÷ nahbar.\n", r.UpKbps)
 	p("- **Encoders**: %s.\n", encoderSource(r))
-	p("- Only the first call of the 1:1 ramp and the presenters of the group session run live mediadevices encoders; the other publishers replay 6-second clips encoded once by libvpx (same size and bitrate), so the load generator does not starve the server it measures.\n")
+	p("- Live mediadevices encoders run only where a latency is measured: the first publisher of each room, the advisor of the first 1:1 call, the presenters of the group session. The other publishers replay 4-second clips encoded once by libvpx (same size and bitrate, one distinct clip per publisher of a room), so the load generator does not starve the server it measures.\n")
+	p("- **loss %%** counts RTP sequence numbers the receivers never saw. On loopback nothing is lost in a network: a loss means a socket buffer overflowed because a sender or receiver process did not get the CPU in time.\n")
 	for _, n := range r.Notes {
 		p("- %s\n", n)
 	}
@@ -108,8 +109,8 @@ func encoderSource(r *Report) string {
 }
 
 func windowTable(b *strings.Builder, ws []Window) {
-	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers | fps p10 / mean | down kbit/s | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers | fps p10 / mean | down kbit/s | loss % | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, w := range ws {
 		lat, send, psnr, join, fresh := "–", "–", "–", "–", "–"
 		if w.LatencyCount > 0 {
@@ -129,8 +130,8 @@ func windowTable(b *strings.Builder, ws []Window) {
 		if !w.Healthy {
 			healthy = "**no**"
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d | %.1f / %.1f | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
-			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.SFURatio,
+		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
+			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,
 			lat, send, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
 	}
 	b.WriteString("\n")

@@ -65,6 +65,7 @@ type Peer struct {
 type ReceiveStats struct {
 	VideoBytes   atomic.Uint64
 	VideoPackets atomic.Uint64
+	VideoLost    atomic.Uint64 // sequence numbers skipped
 	Frames       atomic.Uint64
 	AudioBytes   atomic.Uint64
 	AudioPackets atomic.Uint64

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/binary"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // marker bits) without decoding: a receive-only attendee at the lowest cost.
 func (p *Peer) countVideo(t *webrtc.TrackRemote) {
 	buf := make([]byte, 1600)
+	var seq seqGaps
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
@@ -22,6 +24,9 @@ func (p *Peer) countVideo(t *webrtc.TrackRemote) {
 		}
 		p.Recv.VideoBytes.Add(uint64(n))
 		p.Recv.VideoPackets.Add(1)
+		if n >= 4 {
+			p.Recv.VideoLost.Add(seq.next(binary.BigEndian.Uint16(buf[2:4])))
+		}
 		if n >= 2 && buf[1]&0x80 != 0 {
 			if p.Recv.Frames.Add(1) == 1 {
 				p.Recv.FirstFrame.Store(p.cfg.Clock.Now().UnixNano())
@@ -64,6 +69,7 @@ func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 	buf := make([]byte, 1600)
 	var pkt rtp.Packet
 	var lastPLI time.Time
+	var seq seqGaps
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
@@ -74,6 +80,7 @@ func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
+		p.Recv.VideoLost.Add(seq.next(pkt.SequenceNumber))
 		if err := asm.Push(&pkt); err != nil {
 			p.Recv.DecodeErrors.Add(1)
 		}
@@ -108,4 +115,26 @@ func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 			}
 		}
 	}
+}
+
+// seqGaps counts RTP sequence numbers skipped: packets lost on the way (on
+// loopback: dropped from a full socket buffer, i.e. a starved receiver or
+// sender). Late and repeated packets count nothing.
+type seqGaps struct {
+	last uint16
+	have bool
+}
+
+// next takes the next sequence number and returns how many were skipped.
+func (s *seqGaps) next(seq uint16) uint64 {
+	if !s.have {
+		s.have, s.last = true, seq
+		return 0
+	}
+	d := seq - s.last
+	if d == 0 || d >= 0x8000 { // repeated or late
+		return 0
+	}
+	s.last = seq
+	return uint64(d - 1)
 }

@@ -158,8 +158,8 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 
 // summary is a window in one progress line.
 func summary(w Window) string {
-	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f) | encoders %d",
-		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoEncoders)
+	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f), loss %.1f%% | encoders %d",
+		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoLossPct, w.VideoEncoders)
 	if w.LatencyCount > 0 {
 		s += fmt.Sprintf(" | latency p50 %.0f p95 %.0f ms, from send p50 %.0f p95 %.0f", w.LatencyP50, w.LatencyP95, w.SendP50, w.SendP95)
 	}

@@ -29,6 +29,7 @@ type Window struct {
 	FPSMin          float64 `json:"fps_min"`
 	DownKbpsMean    float64 `json:"down_kbps_mean"` // video + audio RTP per receiver
 	DownVideoKbps   float64 `json:"down_video_kbps_mean"`
+	VideoLossPct    float64 `json:"video_loss_pct"` // RTP sequence numbers skipped, over all receivers
 	UpKbpsMean      float64 `json:"up_kbps_per_publisher"`
 	SFUDownKbpsMean float64 `json:"sfu_down_kbps_mean"` // what forwarding every stream would send each receiver
 	SFURatio        float64 `json:"sfu_ratio"`          // SFU / nahbar downstream
@@ -59,11 +60,12 @@ type Window struct {
 }
 
 type counters struct {
-	frames, videoBytes, audioBytes uint64
+	frames, videoBytes, audioBytes, packets, lost uint64
 }
 
 func (m *member) recv() counters {
-	return counters{m.peer.Recv.Frames.Load(), m.peer.Recv.VideoBytes.Load(), m.peer.Recv.AudioBytes.Load()}
+	r := &m.peer.Recv
+	return counters{r.Frames.Load(), r.VideoBytes.Load(), r.AudioBytes.Load(), r.VideoPackets.Load(), r.VideoLost.Load()}
 }
 
 // measureSpec says what to measure.
@@ -150,6 +152,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	}
 	w.PubEncodeP50, w.PubEncodeP95 = enc.Percentile(50), enc.Percentile(95)
 	var fps, down, downVideo, sfu []float64
+	var pkts, lost uint64
 	var joins, joinsAll []float64
 	var hist, send Histogram
 	var fresh, cells float64
@@ -163,6 +166,8 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 			continue
 		}
 		c := m.recv()
+		pkts += c.packets - before[i].packets
+		lost += c.lost - before[i].lost
 		fps = append(fps, float64(c.frames-before[i].frames)/secs)
 		vk := float64(c.videoBytes-before[i].videoBytes) * 8 / secs / 1000
 		ak := float64(c.audioBytes-before[i].audioBytes) * 8 / secs / 1000
@@ -196,6 +201,9 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 		w.PSNRCount += r.PSNRCount
 	}
 	w.Receivers = len(fps)
+	if pkts+lost > 0 {
+		w.VideoLossPct = round(100*float64(lost)/float64(pkts+lost), 2)
+	}
 	w.FPSMean = round(mean(fps), 1)
 	w.FPSP10 = round(percentile(fps, 10), 1)
 	w.FPSMin = round(percentile(fps, 0), 1)
