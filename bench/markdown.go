@@ -36,7 +36,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	}
 	if r.Group != nil {
 		p("| receive-only attendees of one session before fps drops | **%d** — %s |\n", h.AttendeesHealthy, h.AttendeesLimited)
-		p("| group session: server CPU, first → last healthy step | %.1f %% → %.1f %% (video encoders %d → %d) |\n", h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
+		p("| group session from %d to %d attendees: server CPU, video encoders | %.1f %% → %.1f %%, %d → %d |\n", h.GroupFirstLoad, h.GroupLastLoad, h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
 	}
 	if h.SFURatioRoom > 0 {
 		p("| downstream per receiver, %d-publisher room: nahbar vs SFU forwarding | %.0f vs %.0f kbit/s → ratio **%.2f** |\n", h.RoomPublishers, h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)
@@ -76,7 +76,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		windowTable(b, r.Calls.Steps)
 	}
 	if r.Group != nil {
-		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. Stopped: %s.\n\n", r.Group.Name, r.Group.Stopped)
+		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. The ramp measures on past the first step below 90 %% fps (the cost per attendee is the point) unless delivery falls under half the frame rate. Limit: %s.\n\n", r.Group.Name, r.Group.Stopped)
 		windowTable(b, r.Group.Steps)
 	}
 	p("## How to read this\n\n")

@@ -54,7 +54,7 @@ func preset(mode string) Options {
 		o.Window, o.RoomWindow, o.Settle = 8*time.Second, 10*time.Second, 3*time.Second
 		o.Budget = 40 * time.Minute
 	default:
-		o.CallSteps = []int{2, 4, 6, 8, 10, 12, 14, 16}
+		o.CallSteps = []int{1, 2, 4, 6, 8, 10, 12, 14, 16}
 		o.RoomSizes = []int{5}
 		o.AttendeeSteps = []int{30, 150, 300}
 		o.FFmpegFrames = 150

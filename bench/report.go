@@ -55,6 +55,8 @@ type Headlines struct {
 	SFURatioGroup     float64 `json:"sfu_ratio_group"`
 	AttendeesHealthy  int     `json:"attendees_healthy"`
 	AttendeesLimited  string  `json:"attendees_limited_by"`
+	GroupFirstLoad    int     `json:"group_first_step_attendees"`
+	GroupLastLoad     int     `json:"group_last_step_attendees"`
 	GroupCPUFirst     float64 `json:"group_cpu_first_step_pct"`
 	GroupCPULast      float64 `json:"group_cpu_last_step_pct"`
 	GroupEncFirst     int     `json:"group_encoders_first_step"`
@@ -147,11 +149,7 @@ func (r *Report) summarise() {
 		windows = append(windows, g.Steps...)
 		if n := len(g.Steps); n > 0 {
 			first, last := g.Steps[0], g.Steps[n-1]
-			for _, s := range g.Steps {
-				if s.Load == g.LastHealthy {
-					last = s
-				}
-			}
+			h.GroupFirstLoad, h.GroupLastLoad = first.Load, last.Load
 			h.GroupCPUFirst, h.GroupCPULast = first.ServerCPU, last.ServerCPU
 			h.GroupEncFirst, h.GroupEncLast = first.VideoEncoders, last.VideoEncoders
 			h.SFURatioGroup, h.DownKbpsGroup, h.SFUDownKbpsGroup = last.SFURatio, last.DownKbpsMean, last.SFUDownKbpsMean
@@ -209,7 +207,7 @@ func (r *Report) printHeadlines(w io.Writer) {
 	}
 	if r.Group != nil {
 		fmt.Fprintf(w, "  receive-only attendees of one session:       %d (%s)\n", h.AttendeesHealthy, h.AttendeesLimited)
-		fmt.Fprintf(w, "    server CPU first → last healthy step:      %.1f %% → %.1f %%, video encoders %d → %d\n", h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
+		fmt.Fprintf(w, "    from %d to %d attendees: server CPU %.1f %% → %.1f %%, video encoders %d → %d\n", h.GroupFirstLoad, h.GroupLastLoad, h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
 	}
 	if h.SFURatioRoom > 0 {
 		fmt.Fprintf(w, "  downstream per receiver, room:               %.0f kbit/s vs %.0f SFU-style → ratio %.2f\n", h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // RampResult is a scenario measured at growing loads.
@@ -141,11 +142,18 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 		w := e.measure(ctx, measureSpec{label: fmt.Sprintf("%d attendees", attendees), load: attendees, members: ms, dur: e.opts.Window, step: si + 1, isRecv: isAttendee})
 		res.Steps = append(res.Steps, w)
 		e.progress("group %4d attendees: %s", attendees, summary(w))
-		if !w.Healthy {
+		// Past the first unhealthy step the ramp goes on (the server's cost
+		// per attendee is the point of this scenario) unless delivery collapses.
+		switch {
+		case !w.Healthy && res.Stopped == "":
 			res.Stopped = fmt.Sprintf("at %d attendees the 10th-percentile attendee got %.1f fps (< 90 %% of %d)", attendees, w.FPSP10, SourceFPS)
+		case w.Healthy && res.Stopped == "":
+			res.LastHealthy = attendees
+		}
+		if w.FPSP10 < 0.5*SourceFPS {
+			res.Stopped += fmt.Sprintf("; stopped at %d attendees: %.1f fps", attendees, w.FPSP10)
 			break
 		}
-		res.LastHealthy = attendees
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
@@ -153,6 +161,7 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 	if res.Stopped == "" {
 		res.Stopped = fmt.Sprintf("reached the largest step (%d attendees) without falling below 90 %% fps", attendees)
 	}
+	res.Stopped = strings.TrimPrefix(res.Stopped, "; ")
 	return res, nil
 }
 
