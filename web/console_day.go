@@ -49,7 +49,7 @@ type apptData struct {
 	Appt      apptRow
 	EventsURL string
 	Roles     []string
-	Languages []string
+	Languages []langOption
 	Invited   *invitedData
 	Form      inviteForm
 }
@@ -63,6 +63,13 @@ type invitedData struct {
 	Mailed                  bool
 	MailError               bool
 }
+
+// langOption is a language an invitation can be written in, by its own name.
+type langOption struct{ Tag, Name string }
+
+// inviteLanguages are the languages of the citizen pages and e-mails.
+var inviteLanguages = []langOption{{"de", "Deutsch"}, {"en", "English"}, {"tr", "Türkçe"}, {"ar", "العربية"},
+	{"uk", "Українська"}, {"ru", "Русский"}}
 
 // roomID is the media room of an appointment (the seam with the lobby and
 // the Authorizer).
@@ -86,7 +93,7 @@ func (c *console) day(ctx *gin.Context) {
 		return
 	}
 	tr := c.text(ctx)
-	d := dayData{Today: now.Format("Monday, 2 January 2006")}
+	d := dayData{Today: longDate(tr, now)}
 	ids := make([]string, 0, len(appts))
 	for _, a := range appts {
 		row, err := c.row(ctx, tr, s, a, zone)
@@ -176,7 +183,7 @@ func (c *console) renderAppointment(ctx *gin.Context, status int, a storage.Appo
 		return
 	}
 	d := apptData{Appt: row, Roles: []string{"interpreter", "guardian", "counsel"},
-		Languages: []string{"de", "en", "tr", "ar", "uk", "ru"}, Invited: invited, Form: f}
+		Languages: inviteLanguages, Invited: invited, Form: f}
 	if row.Booked {
 		d.EventsURL = fmt.Sprintf("%s/events?a=%d", consolePrefix, a.ID)
 	}
@@ -232,3 +239,14 @@ func deviceWord(s string) string {
 	}
 	return "unknown"
 }
+
+// longDate writes "Monday, 2 March 2026" in the console's language.
+func longDate(tr *consoleText, t time.Time) string {
+	wd := tr.T("console.weekday." + strings.ToLower(t.Weekday().String()[:3]))
+	if tr.lang == "de" {
+		return fmt.Sprintf("%s, %d. %s %d", wd, t.Day(), germanMonths[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%s, %d %s %d", wd, t.Day(), t.Month(), t.Year())
+}
+
+var germanMonths = [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}

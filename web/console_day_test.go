@@ -372,3 +372,17 @@ func mailParts(t *testing.T, raw []byte) (text, ics string) {
 	walk(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 	return text, ics
 }
+
+func TestConsoleDayGerman(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/console", nil)
+	req.Header.Set("Accept-Language", "de")
+	p := b.do(req)
+	consoleMustContain(t, p.body, `lang="de"`, "Heutige Termine", "Montag, 2. März 2026", "10:00–10:30", "Niemand wartet.", "Raum betreten")
+	req, _ = http.NewRequest("GET", e.srv.URL+apptPath(e.seed.Appointment.ID, ""), nil)
+	req.Header.Set("Accept-Language", "de")
+	p = b.do(req)
+	consoleMustContain(t, p.body, "Weitere Person einladen", `<option value="ar" lang="ar" >العربية</option>`, `data-confirm="Diesen Termin beenden?`)
+}

@@ -26,7 +26,8 @@ var consoleDE = map[string]string{
 	"console.device.connection": "Verbindung", "console.device.check": "Gerätetest",
 	"console.device.ok": "funktioniert", "console.device.denied": "Zugriff verweigert", "console.device.missing": "nicht gefunden",
 	"console.device.unknown": "noch nicht geprüft", "console.device.passed": "bestanden", "console.device.notpassed": "nicht bestanden",
-	"console.admit": "Einlassen", "console.decline": "Ablehnen", "console.enter": "Raum betreten", "console.end": "Termin beenden",
+	"console.admit": "Einlassen", "console.decline": "Ablehnen", "console.enter": "Raum betreten", "console.end.confirm": "Diesen Termin beenden? Seine Links funktionieren dann nicht mehr.",
+	"console.end": "Termin beenden",
 
 	"console.role.citizen": "Bürgerin/Bürger", "console.role.interpreter": "Dolmetschende", "console.role.guardian": "Betreuende",
 	"console.role.counsel": "Rechtsbeistand", "console.role.attendee": "Teilnehmende", "console.role.advisor": "Beratende",

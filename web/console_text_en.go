@@ -26,7 +26,8 @@ var consoleEN = map[string]string{
 	"console.device.connection": "Connection", "console.device.check": "Device check",
 	"console.device.ok": "works", "console.device.denied": "access denied", "console.device.missing": "not found",
 	"console.device.unknown": "not checked yet", "console.device.passed": "passed", "console.device.notpassed": "not passed",
-	"console.admit": "Admit", "console.decline": "Decline", "console.enter": "Enter the room", "console.end": "End the appointment",
+	"console.admit": "Admit", "console.decline": "Decline", "console.enter": "Enter the room", "console.end.confirm": "End this appointment? Its links stop working.",
+	"console.end": "End the appointment",
 
 	"console.role.citizen": "citizen", "console.role.interpreter": "interpreter", "console.role.guardian": "guardian",
 	"console.role.counsel": "legal counsel", "console.role.attendee": "attendee", "console.role.advisor": "advisor",

@@ -27,6 +27,13 @@
     });
   }
 
+  // Forms that cannot be undone ask first.
+  document.addEventListener('submit', function (e) {
+    var f = e.target;
+    var q = f.getAttribute && f.getAttribute('data-confirm');
+    if (q && !window.confirm(q)) { e.preventDefault(); }
+  });
+
   document.addEventListener('click', function (e) {
     var b = e.target.closest && e.target.closest('[data-copy]');
     if (!b) { return; }
