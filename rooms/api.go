@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -37,10 +40,43 @@ var (
 	}
 )
 
+// GCC settings: start high (a new receiver gets the best tier until its link
+// says otherwise; on a weak link GCC falls within a second or two), never
+// below what audio needs, and without a pacer: the tiers bound the rate, and
+// pion's leaky-bucket pacer would add a queue and a goroutine per peer.
+const (
+	gccInitialBitrate = 1_000_000
+	gccMinBitrate     = 20_000
+	gccMaxBitrate     = 3_000_000
+)
+
+// bweHandoff carries the bandwidth estimator pion's cc interceptor creates
+// inside NewPeerConnection back to the caller: the factory is shared by all
+// PeerConnections, so creations are serialised under mu (they are fast and do
+// no I/O).
+type bweHandoff struct {
+	mu   sync.Mutex
+	last cc.BandwidthEstimator
+}
+
+// newPeerConnection creates a PeerConnection and returns its GCC estimator.
+func (m *Manager) newPeerConnection() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
+	m.bwe.mu.Lock()
+	defer m.bwe.mu.Unlock()
+	m.bwe.last = nil
+	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, nil, err
+	}
+	bwe := m.bwe.last
+	m.bwe.last = nil
+	return pc, bwe, nil
+}
+
 // newAPI builds the one webrtc.API a Manager shares across all its
 // PeerConnections: codecs, interceptors and the ICE/UDP settings of cfg. The
 // returned closer releases the shared UDP socket (nil-safe to call).
-func newAPI(cfg Config) (*webrtc.API, io.Closer, error) {
+func newAPI(cfg Config, handoff *bweHandoff) (*webrtc.API, io.Closer, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		params webrtc.RTPCodecParameters
@@ -57,6 +93,27 @@ func newAPI(cfg Config) (*webrtc.API, io.Closer, error) {
 	}
 
 	reg := &interceptor.Registry{}
+	// Congestion control first (before the NACK responder, so that it can limit
+	// retransmissions to the target rate): one GCC estimator per PeerConnection,
+	// fed by the receiver's transport-wide CC feedback.
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(gccInitialBitrate),
+			gcc.SendSideBWEMinBitrate(gccMinBitrate),
+			gcc.SendSideBWEMaxBitrate(gccMaxBitrate),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+			gcc.WithLoggerFactory(pionLogs{log: cfg.Logger}),
+		)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("configure congestion control: %w", err)
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		if handoff != nil {
+			handoff.last = e // under handoff.mu, held by newPeerConnection
+		}
+	})
+	reg.Add(ccf)
 	// NACK generator (for what we receive) and responder (for what we send).
 	if err := webrtc.ConfigureNack(me, reg); err != nil {
 		return nil, nil, fmt.Errorf("configure nack: %w", err)

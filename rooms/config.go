@@ -30,8 +30,12 @@ type Config struct {
 	// BadMediaInterval rate-limits bad_media errors and logs per participant
 	// and track; default 5 s.
 	BadMediaInterval time.Duration
-	// Now is the clock for rate limits; default time.Now.
+	// Now is the clock for rate limits, tier choice and call summaries; default time.Now.
 	Now func() time.Time
+	// OnCallEnd, if set, receives each room's summary when the room closes
+	// (its last participant left, or Close). It runs on the goroutine of the
+	// last leaver: keep it short or hand the summary off.
+	OnCallEnd func(CallSummary)
 }
 
 func (c Config) withDefaults() Config {

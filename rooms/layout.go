@@ -4,14 +4,12 @@ import (
 	"slices"
 )
 
-// layoutPoll is how often the room asks the mixer what it composed last; a
-// changed arrangement is sent to that output's receivers as a layout message.
-// The mixer changes layouts on its own tick (joins, leaves, a first picture
-// with another aspect ratio), so the room follows rather than predicts.
-const layoutPoll = 100 // milliseconds
-
-// refreshLayouts sends a layout message to the receivers of every output
-// whose arrangement changed since it was last announced. Room loop only.
+// refreshLayouts follows what the mixer composed: an output whose arrangement
+// changed gets a new layout message (encoded once), and every receiver gets
+// the layout of the output it is shown now (the one forwarded, or the one it
+// waits for) when that differs from what it has. The mixer changes layouts on
+// its own tick (joins, leaves, a first picture with another aspect ratio, a
+// screen share), so the room follows rather than predicts. Room loop.
 func (r *Room) refreshLayouts() {
 	for _, o := range r.videoOuts {
 		tiles := r.mix.Tiles(o.key.view, o.key.tier)
@@ -19,36 +17,47 @@ func (r *Room) refreshLayouts() {
 			continue
 		}
 		o.tiles = tiles
-		m := layoutMessage(o)
-		for _, p := range o.receivers {
-			p.send(m)
+		b, err := encodeMessage(layoutMessage(o))
+		if err != nil {
+			r.log.Error("encode layout", "err", err)
+			continue
 		}
+		o.layout = b
+		o.layoutSeq++
+	}
+	for _, p := range r.parts {
+		rx := p.rx
+		o := shownOutput(rx)
+		if o == nil || o.layout == nil || (rx.layoutOut == o && rx.layoutSeq == o.layoutSeq) {
+			continue
+		}
+		rx.layoutOut, rx.layoutSeq = o, o.layoutSeq
+		p.sendRaw(o.layout)
 	}
 }
 
+// shownOutput is the output whose picture the receiver sees now: the old one
+// while a switch waits for the new one's keyframe, else the wanted one.
+func shownOutput(rx *receiver) *videoOut {
+	if rx.prevVout != nil && rx.vdown != nil && rx.vdown.forwarding() == rx.prevVout.fan.src {
+		return rx.prevVout
+	}
+	return rx.vout
+}
+
 // layoutMessage describes o's last arrangement in coordinates relative to the
-// picture: which participant's camera is in which cell.
+// picture: which participant's camera (or shared screen) is in which cell.
 func layoutMessage(o *videoOut) Message {
 	w, h := float64(o.key.tier.Width), float64(o.key.tier.Height)
 	cells := make([]Cell, 0, len(o.tiles))
 	for _, t := range o.tiles {
-		if t.Screen {
-			continue
-		}
 		c := t.Cell
 		cells = append(cells, Cell{
 			ParticipantID: string(t.Participant),
 			X:             float64(c.Min.X) / w, Y: float64(c.Min.Y) / h,
 			W: float64(c.Dx()) / w, H: float64(c.Dy()) / h,
+			Screen: t.Screen,
 		})
 	}
 	return Message{Type: TypeLayout, View: string(o.key.view), Width: o.key.tier.Width, Height: o.key.tier.Height, Cells: cells}
-}
-
-// sendLayout tells a receiver that just attached the current arrangement of
-// its output, if one was composed yet. Room loop only.
-func (r *Room) sendLayout(p *Participant, o *videoOut) {
-	if o.tiles != nil {
-		p.send(layoutMessage(o))
-	}
 }

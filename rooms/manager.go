@@ -20,6 +20,7 @@ type Manager struct {
 	cfg  Config
 	auth Authorizer
 	api  *webrtc.API
+	bwe  *bweHandoff
 	udp  io.Closer // the ICE UDP mux, when Config.UDPPort is set
 	log  *slog.Logger
 
@@ -47,7 +48,8 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		return nil, errors.New("new rooms manager: nil Authorizer")
 	}
 	cfg = cfg.withDefaults()
-	api, udp, err := newAPI(cfg)
+	handoff := &bweHandoff{}
+	api, udp, err := newAPI(cfg, handoff)
 	if err != nil {
 		return nil, fmt.Errorf("new rooms manager: %w", err)
 	}
@@ -56,6 +58,7 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		cfg:    cfg,
 		auth:   auth,
 		api:    api,
+		bwe:    handoff,
 		udp:    udp,
 		log:    cfg.Logger,
 		ctx:    ctx,

@@ -17,19 +17,23 @@ import (
 // little slack covers jumbo senders (longer packets are cut and fail to parse).
 const maxRTPPacket = 1600
 
-// onTrack starts the read loop of a track the client sends. Only publishing
-// roles feed the mixer; an attendee's stray tracks are not read.
-func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	if !p.role.Publishes() {
+// onTrack starts the read loop of a track the client sends. Only publishers
+// (by role, or promoted) feed the mixer; an attendee's stray tracks are not
+// read. A video track is the camera, or the screen if the client announced
+// its transceiver (screen{mid}) or already sends a camera.
+func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	if !p.publishing.Load() {
 		p.log.Info("ignoring media from a receive-only participant", "kind", track.Kind().String())
 		return
 	}
 	mime := strings.ToLower(track.Codec().MimeType)
 	switch mime {
 	case strings.ToLower(webrtc.MimeTypeVP8):
-		p.goMedia(func() { p.readVideo(track, codec.KindVP8, framing.VP8) })
+		screen := p.isScreen(recv)
+		p.goMedia(func() { p.readVideo(track, codec.KindVP8, framing.VP8, screen) })
 	case strings.ToLower(webrtc.MimeTypeH264):
-		p.goMedia(func() { p.readVideo(track, codec.KindH264, framing.H264) })
+		screen := p.isScreen(recv)
+		p.goMedia(func() { p.readVideo(track, codec.KindH264, framing.H264, screen) })
 	case strings.ToLower(webrtc.MimeTypeOpus):
 		p.goMedia(func() { p.readAudio(track) })
 	default:
@@ -37,14 +41,36 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 	}
 }
 
-// readVideo is the media path of one camera: RTP → frames → decoded pictures
-// → the mixer. A PLI goes back to the sender whenever the assembler needs a
-// keyframe.
-func (p *Participant) readVideo(track *webrtc.TrackRemote, kind codec.Kind, fc framing.Codec) {
+// readVideo is the media path of one camera or shared screen: RTP → frames →
+// decoded pictures → the mixer. A PLI goes back to the sender whenever the
+// assembler needs a keyframe. Pictures of a participant who no longer
+// publishes (demoted) or a share that was stopped are dropped.
+func (p *Participant) readVideo(track *webrtc.TrackRemote, kind codec.Kind, fc framing.Codec, screen bool) {
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(track.SSRC())}}
+	what := "video"
+	publish := func(pic *image.YCbCr) error {
+		if !p.publishing.Load() {
+			return nil
+		}
+		return p.room.mix.PublishVideo(p.id, pic)
+	}
+	if screen {
+		what = "screen"
+		p.screen.Store(true)
+		defer p.endScreen()
+		publish = func(pic *image.YCbCr) error {
+			if !p.publishing.Load() || !p.screen.Load() {
+				return nil
+			}
+			return p.room.mix.PublishScreen(p.id, pic)
+		}
+	} else {
+		p.camera.Store(true)
+		defer p.camera.Store(false)
+	}
 	in, err := newVideoIn(kind, fc, p.m.cfg.Now, videoSink{
-		publish: func(pic *image.YCbCr) error { return p.room.mix.PublishVideo(p.id, pic) },
-		bad:     func(err error) { p.reportBadMedia("video", err) },
+		publish: publish,
+		bad:     func(err error) { p.reportBadMedia(what, err) },
 		keyframe: func() {
 			if err := p.pc.WriteRTCP(pli); err != nil {
 				p.log.Debug("send pli", "err", err)
@@ -60,9 +86,10 @@ func (p *Participant) readVideo(track *webrtc.TrackRemote, kind codec.Kind, fc f
 	for {
 		n, _, err := track.Read(buf)
 		if err != nil {
-			p.endOfTrack("video", err)
+			p.endOfTrack(what, err)
 			return
 		}
+		p.upBytes.Add(uint64(n + packetOverheadBytes - 12))
 		in.handle(buf[:n])
 	}
 }
@@ -87,12 +114,13 @@ func (p *Participant) readAudio(track *webrtc.TrackRemote) {
 			p.endOfTrack("audio", err)
 			return
 		}
+		p.upBytes.Add(uint64(n + packetOverheadBytes - 12))
 		in.handle(buf[:n])
 	}
 }
 
 func (p *Participant) pushAudio(pcm []int16) {
-	if p.audioMuted.Load() || len(pcm) == 0 {
+	if p.audioMuted.Load() || !p.publishing.Load() || len(pcm) == 0 {
 		return
 	}
 	if err := p.room.mix.PushAudio(p.id, pcm); err != nil {

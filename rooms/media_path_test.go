@@ -1,9 +1,12 @@
 package rooms
 
 import (
+	"fmt"
 	"image"
 	"log/slog"
 	"math"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/nahbar/nahbar/mixer"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -305,70 +309,152 @@ func BenchmarkAudioIn(b *testing.B) {
 	}
 }
 
-// discardContext binds a TrackLocalStaticRTP to n receivers that drop what
-// they are sent, to measure the fan-out without SRTP and sockets.
-type discardContext struct{ id string }
+// sinkContext binds a downTrack to one receiver whose writer is w.
+type sinkContext struct {
+	id string
+	w  webrtc.TrackLocalWriter
+}
 
-func (discardContext) CodecParameters() []webrtc.RTPCodecParameters {
+func (sinkContext) CodecParameters() []webrtc.RTPCodecParameters {
 	return []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: capVP8, PayloadType: ptVP8},
+		{RTPCodecCapability: capH264, PayloadType: ptH264},
 		{RTPCodecCapability: capOpus, PayloadType: ptOpus},
 	}
 }
-func (discardContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
-func (discardContext) SSRC() webrtc.SSRC                                      { return 42 }
-func (discardContext) SSRCRetransmission() webrtc.SSRC                        { return 0 }
-func (discardContext) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
-func (discardContext) WriteStream() webrtc.TrackLocalWriter                   { return discardWriter{} }
-func (c discardContext) ID() string                                           { return c.id }
-func (discardContext) RTCPReader() interceptor.RTCPReader                     { return nil }
+func (sinkContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter { return nil }
+func (sinkContext) SSRC() webrtc.SSRC                                      { return 42 }
+func (sinkContext) SSRCRetransmission() webrtc.SSRC                        { return 0 }
+func (sinkContext) SSRCForwardErrorCorrection() webrtc.SSRC                { return 0 }
+func (c sinkContext) WriteStream() webrtc.TrackLocalWriter                 { return c.w }
+func (c sinkContext) ID() string                                           { return c.id }
+func (sinkContext) RTCPReader() interceptor.RTCPReader                     { return nil }
 
-type discardWriter struct{}
-
-func (discardWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) { return len(p), nil }
-func (discardWriter) Write(b []byte) (int, error)                   { return len(b), nil }
-
-func bindDiscard(tb testing.TB, track *webrtc.TrackLocalStaticRTP, n int) {
-	for i := range n {
-		if _, err := track.Bind(discardContext{id: string(rune('a' + i))}); err != nil {
-			tb.Fatal(err)
-		}
-	}
+// srtpWriter stands for one receiver the way the send path meets it: each
+// packet is marshalled, encrypted with that receiver's own SRTP context
+// (AES-128-GCM, what pion negotiates with browsers) and sent as a UDP
+// datagram to a loopback socket nobody reads. That is pion's per-receiver
+// work minus its interceptors, so the benchmark measures the fan-out's real
+// cost rather than a no-op.
+type srtpWriter struct {
+	ctx        *srtp.Context
+	conn       *net.UDPConn
+	to         netip.AddrPort
+	plain, enc []byte
 }
 
-// BenchmarkVideoOut is the send path of one shared (view, tier) output: one
-// encoded frame packetized onto a track bound to 10 receivers, per frame.
-func BenchmarkVideoOut(b *testing.B) {
-	c := vp8Clip(b, 1) // a 320x240 keyframe of a detailed picture
+func newSRTPWriter(tb testing.TB, conn *net.UDPConn, to netip.AddrPort) *srtpWriter {
+	ctx, err := srtp.CreateContext(make([]byte, 16), make([]byte, 12), srtp.ProtectionProfileAeadAes128Gcm)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &srtpWriter{ctx: ctx, conn: conn, to: to, plain: make([]byte, 1500), enc: make([]byte, 0, 1600)}
+}
+
+func (w *srtpWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	n, err := h.MarshalTo(w.plain)
+	if err != nil {
+		return 0, err
+	}
+	n += copy(w.plain[n:], payload)
+	out, err := w.ctx.EncryptRTP(w.enc[:0], w.plain[:n], h)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := w.conn.WriteToUDPAddrPort(out, w.to); err != nil {
+		return 0, err
+	}
+	return len(payload), nil
+}
+
+func (w *srtpWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// udpSink is a loopback socket that receives (and drops) what the benchmark sends.
+func udpSink(tb testing.TB) (*net.UDPConn, netip.AddrPort) {
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = sink.Close() })
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = conn.Close() })
+	return conn, sink.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// bindReceivers adds n downTracks of src's codec to fan, each bound to its
+// own SRTP writer, all forwarding src.
+func bindReceivers(tb testing.TB, fan *fanout, c webrtc.RTPCodecCapability, n int) []*downTrack {
+	conn, to := udpSink(tb)
+	var downs []*downTrack
+	for i := range n {
+		d := newDownTrack(c, "video", "bench", errorLog{})
+		if _, err := d.Bind(sinkContext{id: fmt.Sprint(i), w: newSRTPWriter(tb, conn, to)}); err != nil {
+			tb.Fatal(err)
+		}
+		d.setSource(fan.src)
+		fan.add(d)
+		downs = append(downs, d)
+	}
+	return downs
+}
+
+// keyframeSized is a VP8 keyframe grown to a 640x360 keyframe's size (the
+// packetizer does not parse it): 12.5 KB, 11 packets.
+func keyframeSized(b *testing.B) []byte {
+	c := vp8Clip(b, 1)
 	frame := make([]byte, 0, 64<<10)
-	for len(frame) < 12<<10 { // grown to a 640x360 keyframe's size (the packetizer does not parse it)
+	for len(frame) < 12<<10 {
 		for _, p := range c.pkts {
 			frame = append(frame, p.Payload...)
 		}
 	}
-	o, err := newVideoOut(outKey{view: mixer.ViewAll, tier: mixer.DefaultTier}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	bindDiscard(b, o.track, 10)
-	f := codec.EncodedFrame{Data: frame}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		o.WriteVideo(f, time.Second/15)
-	}
-	b.ReportMetric(float64(len(frame)), "bytes/frame")
+	return frame
 }
 
-// BenchmarkAudioOut is the send path of one audio view: one Opus packet onto
-// a track bound to 10 receivers.
+// BenchmarkVideoOut is the send path of one shared (view, tier) output, per
+// keyframe-sized frame: packetized once, then written to every receiver's
+// downTrack (SSRC/seq/ts rewrite, SRTP, UDP). ns/op is how long the last
+// receiver waits for the frame; "serial" forces the writes onto the
+// encoder's goroutine, "spread" lets the fan-out use worker goroutines.
+func BenchmarkVideoOut(b *testing.B) {
+	frame := keyframeSized(b)
+	for _, n := range []int{10, 300} {
+		for _, mode := range []string{"serial", "spread"} {
+			b.Run(fmt.Sprintf("receivers=%d/%s", n, mode), func(b *testing.B) {
+				o := newVideoOut(outKey{view: mixer.ViewAll, tier: tierOf(levelHigh, codec.KindVP8)}, 1, time.Now, slog.New(slog.DiscardHandler))
+				defer o.fan.stop()
+				if mode == "serial" {
+					o.fan.spreadMin = 1 << 30
+				}
+				downs := bindReceivers(b, o.fan, capVP8, n)
+				f := codec.EncodedFrame{Data: frame, Keyframe: true}
+				o.WriteVideo(f, time.Second/15) // warm up: buffers grow once
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					o.WriteVideo(f, time.Second/15)
+				}
+				b.StopTimer()
+				pkts := downs[n-1].packets.Load()
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(uint64(b.N)*uint64(len(o.batch.pkts))*uint64(n)), "ns/packet/receiver")
+				if pkts == 0 {
+					b.Fatal("the last receiver got nothing")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkAudioOut is the send path of one audio view: one Opus packet to
+// 10 receivers.
 func BenchmarkAudioOut(b *testing.B) {
 	c := opusClip(b, 1)
-	o, err := newAudioOut(mixer.ViewAll, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	bindDiscard(b, o.track, 10)
+	o := newAudioOut(mixer.ViewAll, 1, time.Now, slog.New(slog.DiscardHandler))
+	defer o.fan.stop()
+	bindReceivers(b, o.fan, capOpus, 10)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/nahbar/nahbar/codec"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
@@ -16,7 +19,7 @@ import (
 // afterwards. pion cannot roll back a local offer, so the server applies its
 // offers only when the answer arrives (see offer): a dropped one never
 // touched the PeerConnection.
-func (p *Participant) handleOffer(sdp string) {
+func (p *Participant) handleOffer(offer string) {
 	if p.outstanding != nil {
 		p.log.Debug("offers crossed; the server yields")
 		p.outstanding = nil
@@ -26,13 +29,13 @@ func (p *Participant) handleOffer(sdp string) {
 		p.sendError(CodeBadMessage, "offer while the connection is "+st.String())
 		return
 	}
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		p.log.Info("bad offer", "err", err)
 		p.sendError(CodeBadSDP, fmt.Sprintf("apply offer: %v", err))
 		return
 	}
 	if !p.attached {
-		if err := p.attachOutputs(); err != nil {
+		if err := p.attachOutputs(offer); err != nil {
 			p.log.Warn("attach outputs", "err", err)
 			p.sendError(CodeBadSDP, fmt.Sprintf("attach outputs: %v", err))
 			return
@@ -156,63 +159,89 @@ func (p *Participant) onICECandidate(c *webrtc.ICECandidate) {
 	}})
 }
 
-// attachOutputs adds this receiver's shared (view, tier) video track and its
-// audio view track. AddTrack reuses the transceivers the client offered; a
-// kind the client did not offer gets a new transceiver and a server offer.
-func (p *Participant) attachOutputs() error {
-	vo, ao, err := p.room.attach(p)
+// attachOutputs adds this receiver's video and audio downTracks, in the
+// codec its offer allows (VP8, or H.264 for a client that offers no VP8).
+// AddTrack reuses the transceivers the client offered; a kind the client did
+// not offer gets a new transceiver and a server offer.
+func (p *Participant) attachOutputs(offer string) error {
+	k := receiverCodec(offer)
+	vdown, adown, err := p.room.attach(p, k)
 	if err != nil {
 		return err
 	}
 	p.attached = true
-	vs, err := p.pc.AddTrack(vo.track)
+	vs, err := p.pc.AddTrack(vdown)
 	if err != nil {
 		return fmt.Errorf("add video track: %w", err)
 	}
-	p.sendingVideo.Store(vo)
-	as, err := p.pc.AddTrack(ao.track)
+	as, err := p.pc.AddTrack(adown)
 	if err != nil {
 		return fmt.Errorf("add audio track: %w", err)
 	}
-	p.goMedia(func() { p.readVideoRTCP(vs) })
-	p.goMedia(func() { p.drainRTCP(as) })
+	p.goMedia(func() { p.readRTCP(vs, vdown) })
+	p.goMedia(func() { p.readRTCP(as, adown) })
+	if k != codec.KindVP8 {
+		p.log.Info("receiver gets H.264: its offer has no VP8")
+	}
 	return nil
 }
 
-// readVideoRTCP turns the receiver's PLI and FIR into a keyframe request to
-// the shared encoder (the mixer coalesces them). Reading also lets the
-// interceptors (NACK responder, reports) see the receiver's feedback.
-func (p *Participant) readVideoRTCP(s *webrtc.RTPSender) {
+// receiverCodec is the video codec a client gets: VP8 if its offer has it
+// (every desktop browser), else H.264 if it has that (Safari/iOS may offer
+// only H.264), else VP8 (no video offered: the server's offer adds it).
+func receiverCodec(offer string) codec.Kind {
+	parsed := &sdp.SessionDescription{}
+	if err := parsed.UnmarshalString(offer); err != nil {
+		return codec.KindVP8
+	}
+	var vp8, h264 bool
+	for _, m := range parsed.MediaDescriptions {
+		if m.MediaName.Media != "video" {
+			continue
+		}
+		for _, a := range m.Attributes {
+			if a.Key != "rtpmap" {
+				continue
+			}
+			_, enc, _ := strings.Cut(a.Value, " ")
+			name, _, _ := strings.Cut(enc, "/")
+			switch strings.ToUpper(name) {
+			case "VP8":
+				vp8 = true
+			case "H264":
+				h264 = true
+			}
+		}
+	}
+	if !vp8 && h264 {
+		return codec.KindH264
+	}
+	return codec.KindVP8
+}
+
+// readRTCP reads what the receiver says about one of our tracks: PLI and FIR
+// become a keyframe request to the encoder it should receive (the mixer
+// coalesces them), receiver reports feed its loss and RTT. Reading also lets
+// the interceptors (NACK responder, congestion control, reports) see the
+// feedback.
+func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 	buf := make([]byte, 1500)
 	for {
 		n, _, err := s.Read(buf)
 		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.log.Debug("rtcp read ended", "err", err)
+			}
 			return
 		}
 		pkts, err := rtcp.Unmarshal(buf[:n])
 		if err != nil {
 			continue // RTCP from the browser's stack; nothing the user can fix
 		}
-		for _, pkt := range pkts {
-			switch pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if vo := p.sendingVideo.Load(); vo != nil {
-					p.room.mix.RequestKeyframe(vo.key.view, vo.key.tier)
-				}
-			}
+		ssrc := uint32(0)
+		if b := d.binding.Load(); b != nil {
+			ssrc = b.ssrc
 		}
-	}
-}
-
-// drainRTCP reads a sender's RTCP so that the interceptors process it.
-func (p *Participant) drainRTCP(s *webrtc.RTPSender) {
-	buf := make([]byte, 1500)
-	for {
-		if _, _, err := s.Read(buf); err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.log.Debug("rtcp read ended", "err", err)
-			}
-			return
-		}
+		p.handleRTCP(pkts, ssrc)
 	}
 }

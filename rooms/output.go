@@ -3,7 +3,6 @@ package rooms
 import (
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,38 +14,38 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// tierFor is the one place that decides which tier a receiver gets. Until
-// bandwidth adaptation lands every receiver gets the default tier.
-func tierFor(*Participant) mixer.Tier { return mixer.DefaultTier }
-
 type outKey struct {
 	view mixer.ViewID
 	tier mixer.Tier
 }
 
-// videoOut is the shared output of one (view, tier): one encoder in the mixer,
-// one packetizer, one TrackLocalStaticRTP added to every receiver's
-// PeerConnection. pion's track fans each packet out to its bindings.
+// videoOut is the shared output of one (view, tier): one encoder in the
+// mixer, one packetizer, and the fan-out to the downTracks of its receivers.
 type videoOut struct {
-	key       outKey
-	track     *webrtc.TrackLocalStaticRTP
-	pk        *framing.Packetizer
-	emit      func(*rtp.Packet) error // o.write, bound once so WriteVideo does not allocate
-	errs      errorLog
-	receivers []*Participant // owned by the room loop
-	tiles     []mixer.Tile   // the arrangement last announced to receivers (room loop)
+	key   outKey
+	pk    *framing.Packetizer
+	batch frameBatch
+	emit  func(*rtp.Packet) error // batch.add, bound once so WriteVideo does not allocate
+	fan   *fanout
+	now   func() time.Time
+	errs  errorLog
 
+	// Owned by the room loop.
+	tiles       []mixer.Tile // the arrangement last composed
+	layout      []byte       // its layout message, encoded once for all receivers
+	layoutSeq   uint64       // bumped when layout changes
 	unsubscribe func()
 }
 
 // audioOut is the shared Opus output of one audio view.
 type audioOut struct {
-	view      mixer.ViewID
-	track     *webrtc.TrackLocalStaticRTP
-	pk        *framing.Packetizer
-	emit      func(*rtp.Packet) error
-	errs      errorLog
-	receivers int
+	view  mixer.ViewID
+	pk    *framing.Packetizer
+	batch frameBatch
+	emit  func(*rtp.Packet) error
+	fan   *fanout
+	now   func() time.Time
+	errs  errorLog
 
 	unsubscribe func()
 }
@@ -57,114 +56,115 @@ func streamID(v mixer.ViewID) string {
 	return "nahbar-" + strings.ReplaceAll(string(v), ":", "-")
 }
 
-func newVideoOut(key outKey, log *slog.Logger) (*videoOut, error) {
-	track, err := webrtc.NewTrackLocalStaticRTP(capVP8, "video-"+key.tier.Name, streamID(key.view))
-	if err != nil {
-		return nil, fmt.Errorf("new video track for %s/%s: %w", key.view, key.tier.Name, err)
+// videoCapability is the RTP capability a downTrack of codec k announces.
+func videoCapability(k codec.Kind) webrtc.RTPCodecCapability {
+	if k == codec.KindH264 {
+		return capH264
 	}
-	// SSRC and payload type are rewritten per receiver by the track's bindings.
-	o := &videoOut{key: key, track: track, pk: framing.NewPacketizer(framing.VP8, 0, ptVP8, 90000)}
-	o.emit = o.write
-	o.errs.logger, o.errs.what = log.With("view", string(key.view), "tier", key.tier.Name), "write video rtp"
-	return o, nil
+	return capVP8
 }
 
-// WriteVideo packetizes one encoded frame onto the shared track. It runs on
-// the mixer's encoder goroutine for this (view, tier).
+func framingCodec(k codec.Kind) framing.Codec {
+	if k == codec.KindH264 {
+		return framing.H264
+	}
+	return framing.VP8
+}
+
+func newVideoOut(key outKey, src uint64, now func() time.Time, log *slog.Logger) *videoOut {
+	// SSRC and payload type are rewritten per receiver by the downTracks.
+	o := &videoOut{key: key, pk: framing.NewPacketizer(framingCodec(key.tier.Codec), 0, 0, 90000), fan: newFanout(src), now: now}
+	o.emit = o.batch.add
+	o.errs = newErrorLog(log.With("view", string(key.view), "tier", key.tier.Name, "codec", key.tier.Codec.String()), "packetize video")
+	return o
+}
+
+// WriteVideo packetizes one encoded frame once and fans it out to every
+// receiver of this (view, tier). It runs on the mixer's encoder goroutine.
 func (o *videoOut) WriteVideo(f codec.EncodedFrame, d time.Duration) {
 	if len(f.Data) == 0 {
 		return
 	}
+	o.batch.reset(f.Keyframe, o.now())
 	if err := o.pk.Packetize(f.Data, o.pk.Samples(d), o.emit); err != nil {
 		o.errs.report(err)
 	}
+	o.fan.deliver(&o.batch)
 }
 
-func (o *videoOut) write(p *rtp.Packet) error { return o.track.WriteRTP(p) }
-
-func newAudioOut(view mixer.ViewID, log *slog.Logger) (*audioOut, error) {
-	track, err := webrtc.NewTrackLocalStaticRTP(capOpus, "audio", streamID(view))
-	if err != nil {
-		return nil, fmt.Errorf("new audio track for %s: %w", view, err)
-	}
-	o := &audioOut{view: view, track: track, pk: framing.NewPacketizer(framing.Opus, 0, ptOpus, 48000)}
-	o.emit = o.write
-	o.errs.logger, o.errs.what = log.With("view", string(view)), "write audio rtp"
-	return o, nil
+func newAudioOut(view mixer.ViewID, src uint64, now func() time.Time, log *slog.Logger) *audioOut {
+	o := &audioOut{view: view, pk: framing.NewPacketizer(framing.Opus, 0, 0, 48000), fan: newFanout(src), now: now}
+	o.emit = o.batch.add
+	o.errs = newErrorLog(log.With("view", string(view)), "packetize audio")
+	return o
 }
 
-// WriteAudio sends one Opus packet on the shared track, from the mixer's audio goroutine.
+// WriteAudio sends one Opus packet to every receiver of the view, from the
+// mixer's audio goroutine.
 func (o *audioOut) WriteAudio(opus []byte, d time.Duration) {
 	if len(opus) == 0 {
 		return
 	}
+	o.batch.reset(true, o.now())
 	if err := o.pk.Packetize(opus, o.pk.Samples(d), o.emit); err != nil {
 		o.errs.report(err)
 	}
+	o.fan.deliver(&o.batch)
 }
 
-func (o *audioOut) write(p *rtp.Packet) error { return o.track.WriteRTP(p) }
-
-// attachLocked gives p its outputs, creating and subscribing them on first use.
-// Room loop only.
-func (r *Room) attachLocked(p *Participant) (*videoOut, *audioOut, error) {
-	view := r.mix.ViewFor(p.id)
-	key := outKey{view: view, tier: tierFor(p)}
-	vo := r.videoOuts[key]
-	if vo == nil {
-		o, err := newVideoOut(key, r.log)
-		if err != nil {
-			return nil, nil, err
-		}
-		if o.unsubscribe, err = r.mix.SubscribeVideo(key.view, key.tier, o); err != nil {
-			return nil, nil, err
-		}
-		r.videoOuts[key], vo = o, o
+// videoOutFor returns the output of key, subscribing a new encoder on first
+// use (room loop).
+func (r *Room) videoOutFor(key outKey) (*videoOut, bool, error) {
+	if o := r.videoOuts[key]; o != nil {
+		return o, false, nil
 	}
-	ao := r.audioOuts[view]
-	if ao == nil {
-		o, err := newAudioOut(view, r.log)
-		if err != nil {
-			return nil, nil, err
-		}
-		if o.unsubscribe, err = r.mix.SubscribeAudio(view, o); err != nil {
-			return nil, nil, err
-		}
-		r.audioOuts[view], ao = o, o
+	r.nextSrc++
+	o := newVideoOut(key, r.nextSrc, r.cfg.Now, r.log)
+	var err error
+	if o.unsubscribe, err = r.mix.SubscribeVideo(key.view, key.tier, o); err != nil {
+		return nil, false, fmt.Errorf("subscribe %s tier %s: %w", key.view, key.tier.Name, err)
 	}
-	vo.receivers = append(vo.receivers, p)
-	ao.receivers++
-	p.vout, p.aout = vo, ao
-	r.sendLayout(p, vo)
-	return vo, ao, nil
+	r.videoOuts[key] = o
+	return o, true, nil
 }
 
-// attach runs attachLocked on the room loop.
-func (r *Room) attach(p *Participant) (vo *videoOut, ao *audioOut, err error) {
-	if !r.do(func() { vo, ao, err = r.attachLocked(p) }) {
-		return nil, nil, fmt.Errorf("attach outputs: room %s is closed", r.id)
+func (r *Room) audioOutFor(view mixer.ViewID) (*audioOut, error) {
+	if o := r.audioOuts[view]; o != nil {
+		return o, nil
 	}
-	return vo, ao, err
+	r.nextSrc++
+	o := newAudioOut(view, r.nextSrc, r.cfg.Now, r.log)
+	var err error
+	if o.unsubscribe, err = r.mix.SubscribeAudio(view, o); err != nil {
+		return nil, fmt.Errorf("subscribe audio %s: %w", view, err)
+	}
+	r.audioOuts[view] = o
+	return o, nil
 }
 
-// detach drops p as a receiver; the last receiver of an output stops its
-// encoder. Room loop only.
-func (r *Room) detach(p *Participant) {
-	if vo := p.vout; vo != nil {
-		vo.receivers = slices.DeleteFunc(vo.receivers, func(q *Participant) bool { return q == p })
-		if len(vo.receivers) == 0 {
-			vo.unsubscribe()
-			delete(r.videoOuts, vo.key)
-		}
+// dropVideo takes d off o; the last receiver stops the encoder (room loop).
+func (r *Room) dropVideo(o *videoOut, d *downTrack) {
+	if o == nil {
+		return
 	}
-	if ao := p.aout; ao != nil {
-		ao.receivers--
-		if ao.receivers == 0 {
-			ao.unsubscribe()
-			delete(r.audioOuts, ao.view)
-		}
+	o.fan.remove(d)
+	if o.fan.len() == 0 {
+		o.unsubscribe()
+		o.fan.stop()
+		delete(r.videoOuts, o.key)
 	}
-	p.vout, p.aout = nil, nil
+}
+
+func (r *Room) dropAudio(o *audioOut, d *downTrack) {
+	if o == nil {
+		return
+	}
+	o.fan.remove(d)
+	if o.fan.len() == 0 {
+		o.unsubscribe()
+		o.fan.stop()
+		delete(r.audioOuts, o.view)
+	}
 }
 
 // errorLog logs an output's write errors at most once per second with a
@@ -172,11 +172,18 @@ func (r *Room) detach(p *Participant) {
 type errorLog struct {
 	logger *slog.Logger
 	what   string
-	last   atomic.Int64
-	count  atomic.Int64
+	last   *atomic.Int64
+	count  *atomic.Int64
+}
+
+func newErrorLog(logger *slog.Logger, what string) errorLog {
+	return errorLog{logger: logger, what: what, last: new(atomic.Int64), count: new(atomic.Int64)}
 }
 
 func (e *errorLog) report(err error) {
+	if e.count == nil {
+		return // the zero errorLog discards
+	}
 	n := e.count.Add(1)
 	now := time.Now().UnixNano()
 	last := e.last.Load()

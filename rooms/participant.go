@@ -2,7 +2,6 @@ package rooms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/nahbar/nahbar/mixer"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -28,14 +28,15 @@ var errSlowClient = errors.New("signalling queue full: client does not read")
 // and its place in a room. Its negotiation state is owned by run's loop; pion
 // callbacks and the socket reader talk to the loop through channels.
 type Participant struct {
-	id   mixer.ParticipantID
-	name string
-	role Role
-	room *Room
-	m    *Manager
-	log  *slog.Logger
-	conn *websocket.Conn
-	pc   *webrtc.PeerConnection
+	id     mixer.ParticipantID
+	name   string
+	role   Role
+	client ClientInfo // what the client said about itself in join
+	room   *Room
+	m      *Manager
+	log    *slog.Logger
+	conn   *websocket.Conn
+	pc     *webrtc.PeerConnection
 
 	out        chan []byte   // encoded messages for the writer
 	quit       chan struct{} // closed to make the writer flush and stop
@@ -50,9 +51,21 @@ type Participant struct {
 	bg         sync.WaitGroup // reader and pinger
 
 	audioMuted, videoMuted atomic.Bool
+	publishing             atomic.Bool // sends camera and microphone into the mix (role, or promoted)
 	badMedia               rateLimit
 	badMediaCount          atomic.Uint64
 	joinedAt               time.Time
+
+	bwe         cc.BandwidthEstimator // GCC for what the server sends this participant; nil if unavailable
+	link        linkStats             // loss and RTT from the participant's receiver reports
+	upBytes     atomic.Uint64         // RTP bytes received from the participant
+	device      atomic.Pointer[DeviceStatus]
+	screenMid   atomic.Pointer[string] // the transceiver the client announced as its screen
+	camera      atomic.Bool            // a camera track is being read
+	screenTrack atomic.Bool            // a screen track is being read
+	screen      atomic.Bool            // ... and shown (no screen_stop since)
+	chatLimit   rateLimit
+	reconnects  atomic.Int64 // media connection recoveries
 
 	// media goroutines (track readers, RTCP readers); closed stops new ones.
 	mediaMu     sync.Mutex
@@ -60,10 +73,11 @@ type Participant struct {
 	media       sync.WaitGroup
 
 	// Owned by the room loop.
-	vout *videoOut
-	aout *audioOut
-	// The video output whose keyframe requests the RTCP reader forwards.
-	sendingVideo atomic.Pointer[videoOut]
+	rx         *receiver
+	handRaised bool
+	hint       publishHint // last publish_hint sent
+	// The video output the participant should receive, for its keyframe requests.
+	videoKey atomic.Pointer[outKey]
 
 	// Owned by the participant loop.
 	pending       []webrtc.ICECandidateInit
@@ -78,8 +92,8 @@ type inbound struct {
 	err error
 }
 
-func newParticipant(m *Manager, room *Room, conn *websocket.Conn, g Grant, id mixer.ParticipantID, log *slog.Logger) (*Participant, error) {
-	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+func newParticipant(m *Manager, room *Room, conn *websocket.Conn, g Grant, client ClientInfo, id mixer.ParticipantID, log *slog.Logger) (*Participant, error) {
+	pc, bwe, err := m.newPeerConnection()
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection for %s: %w", id, err)
 	}
@@ -88,6 +102,7 @@ func newParticipant(m *Manager, room *Room, conn *websocket.Conn, g Grant, id mi
 		id:         id,
 		name:       g.DisplayName,
 		role:       g.Role,
+		client:     client,
 		room:       room,
 		m:          m,
 		log:        log,
@@ -103,8 +118,11 @@ func newParticipant(m *Manager, room *Room, conn *websocket.Conn, g Grant, id mi
 		connCtx:    connCtx,
 		connCancel: connCancel,
 		joinedAt:   m.cfg.Now(),
+		bwe:        bwe,
 	}
+	p.publishing.Store(g.Role.Publishes())
 	p.badMedia = rateLimit{interval: m.cfg.BadMediaInterval, now: m.cfg.Now}
+	p.chatLimit = rateLimit{interval: chatInterval, now: m.cfg.Now}
 	pc.OnICECandidate(p.onICECandidate)
 	pc.OnNegotiationNeeded(func() { notify(p.negotiate) })
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { notify(p.iceChanged) })
@@ -124,11 +142,16 @@ func notify(ch chan struct{}) {
 // its queue overflow is dropped, because a lost answer or candidate would
 // break its call anyway.
 func (p *Participant) send(m Message) {
-	b, err := json.Marshal(m)
+	b, err := encodeMessage(m)
 	if err != nil {
 		p.log.Error("encode signalling message", "type", m.Type, "err", err)
 		return
 	}
+	p.sendRaw(b)
+}
+
+// sendRaw queues an encoded message (one encoding shared by many receivers).
+func (p *Participant) sendRaw(b []byte) {
 	select {
 	case <-p.quit:
 	case p.out <- b:
@@ -218,12 +241,19 @@ func (p *Participant) loop(ctx context.Context) string {
 // onConnected asks the encoders this receiver gets for a keyframe, so its
 // picture starts now rather than at the next periodic keyframe.
 func (p *Participant) onConnected() {
-	if vo := p.sendingVideo.Load(); vo != nil {
-		p.room.mix.RequestKeyframe(vo.key.view, vo.key.tier)
-	}
+	p.requestKeyframe()
 	if !p.connectedOnce {
 		p.connectedOnce = true
 		p.log.Info("media connected", "after", p.m.cfg.Now().Sub(p.joinedAt))
+	} else {
+		p.room.reconnected(p)
+	}
+}
+
+// requestKeyframe asks the encoder of the output p should receive for a keyframe.
+func (p *Participant) requestKeyframe() {
+	if k := p.videoKey.Load(); k != nil {
+		p.room.mix.RequestKeyframe(k.view, k.tier)
 	}
 }
 
@@ -240,6 +270,28 @@ func (p *Participant) handle(m Message) (reason string, stop bool) {
 		p.handleCandidate(m.Candidate)
 	case TypeMute:
 		p.room.setMuted(p, m.Audio, m.Video)
+	case TypeQuality:
+		p.room.setQuality(p, m.Mode, m.BudgetMBPerHour)
+	case TypeDeviceStatus:
+		p.setDevice(m)
+	case TypeScreen:
+		p.announceScreen(m.Mid)
+	case TypeScreenStop:
+		p.stopScreen()
+	case TypeChat:
+		p.chat(m)
+	case TypeChatDelete:
+		p.room.deleteChat(p, m.ID)
+	case TypeRaiseHand:
+		p.room.raiseHand(p, true, "")
+	case TypeLowerHand:
+		p.room.raiseHand(p, false, m.ParticipantID)
+	case TypeMuteAll:
+		p.room.muteAll(p)
+	case TypePromote:
+		p.room.promote(p, m.ParticipantID, true)
+	case TypeDemote:
+		p.room.promote(p, m.ParticipantID, false)
 	case TypeLeave:
 		return ByeLeft, true
 	case TypeJoin:

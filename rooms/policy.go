@@ -90,9 +90,14 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 	case p.badSince.IsZero():
 		p.badSince = s.now
 	case s.now.Sub(p.badSince) >= p.cfg.downHold:
-		next := max(p.level+1, fitting(s.estimateKbps, s.cap))
-		if s.estimateKbps >= p.level.needKbps() { // only loss is bad: one step
-			next = p.level + 1
+		// One tier at a time: right after congestion GCC's estimate is 0.85 of
+		// what was being sent, and an output sends less than its tier's rate
+		// when the picture is still, so a low estimate alone says "less", not
+		// "nothing". Only a link that also loses heavily drops straight to
+		// what the estimate carries.
+		next := p.level + 1
+		if s.loss > p.cfg.lossDown {
+			next = max(next, fitting(s.estimateKbps, s.cap))
 		}
 		if !p.lastUp.IsZero() && s.now.Sub(p.lastUp) < p.cfg.failedProbe {
 			// The step up failed: go back to where it came from (GCC's estimate

@@ -45,12 +45,17 @@ func TestTierPolicy(t *testing.T) {
 			hold(1500*time.Millisecond, 300, 0, high, high),
 			hold(10*time.Second, 2000, 0, high, high),
 		)},
-		{"a dip of 2 s steps down to what fits", high, seq(
+		{"a dip of 2 s steps down", high, seq(
 			hold(2*time.Second, 300, 0, high, high),
 			hold(500*time.Millisecond, 300, 0, high, medium),
 		)},
-		{"a collapse goes straight to audio only", high, seq(
+		{"a low estimate without loss steps down one tier at a time", high, seq(
+			hold(2500*time.Millisecond, 60, 0, high, medium),
+			hold(2500*time.Millisecond, 60, 0, high, low),
 			hold(2500*time.Millisecond, 60, 0, high, audio),
+		)},
+		{"a collapse with heavy loss goes straight to audio only", high, seq(
+			hold(2500*time.Millisecond, 60, 0.3, high, audio),
 		)},
 		{"loss alone steps down one tier at a time", high, seq(
 			hold(2500*time.Millisecond, 2000, 0.15, high, medium),

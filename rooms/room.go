@@ -8,6 +8,16 @@ import (
 	"github.com/nahbar/nahbar/mixer"
 )
 
+// The room loop's clock: every roomTick it follows the mixer's layouts and
+// finishes tier switches; the slower duties run every so many ticks.
+const (
+	roomTick    = 100 * time.Millisecond
+	adaptEvery  = 5  // tier choice: every 500 ms
+	sampleEvery = 10 // usage counters: every second
+	statusEvery = 20 // live status to advisors: every 2 s
+	reportEvery = 50 // data usage to each receiver: every 5 s
+)
+
 // Room is one call: its mixer, its participants and the shared outputs they
 // receive. Its state is owned by one goroutine (loop); participants talk to it
 // through do, and it talks back only through their non-blocking send.
@@ -25,9 +35,14 @@ type Room struct {
 	snap    atomic.Pointer[roomStats]
 
 	// Owned by loop.
-	parts     []*Participant // join order
-	videoOuts map[outKey]*videoOut
-	audioOuts map[mixer.ViewID]*audioOut
+	parts       []*Participant // join order
+	videoOuts   map[outKey]*videoOut
+	audioOuts   map[mixer.ViewID]*audioOut
+	nextSrc     uint64 // source ids of outputs (0 means none)
+	ticks       uint64
+	rosterDirty bool
+	chat        chatLog
+	call        callStats
 }
 
 type roomStats struct {
@@ -47,6 +62,7 @@ func newRoom(id string, cfg Config, log *slog.Logger) *Room {
 		done:      make(chan struct{}),
 		videoOuts: map[outKey]*videoOut{},
 		audioOuts: map[mixer.ViewID]*audioOut{},
+		call:      newCallStats(cfg.Now()),
 	}
 	r.snap.Store(&roomStats{})
 	go r.loop()
@@ -55,31 +71,70 @@ func newRoom(id string, cfg Config, log *slog.Logger) *Room {
 
 func (r *Room) loop() {
 	defer close(r.done)
-	tick := time.NewTicker(layoutPoll * time.Millisecond)
+	tick := time.NewTicker(roomTick)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			r.refreshLayouts()
+			r.onTick()
+			r.storeStats()
 		case f := <-r.actions:
 			f()
-			r.snap.Store(&roomStats{
-				Participants:  len(r.parts),
-				VideoEncoders: len(r.videoOuts),
-				AudioEncoders: len(r.audioOuts),
-			})
+			r.storeStats()
 		case <-r.stop:
-			for _, o := range r.videoOuts {
-				o.unsubscribe()
-			}
-			for _, o := range r.audioOuts {
-				o.unsubscribe()
-			}
-			r.videoOuts, r.audioOuts = nil, nil
-			r.mix.Close()
+			r.shutdown()
 			return
 		}
 	}
+}
+
+func (r *Room) onTick() {
+	now := r.cfg.Now()
+	r.ticks++
+	r.settleSwitches(now)
+	if r.ticks%adaptEvery == 0 {
+		r.adaptAll(now)
+	}
+	r.refreshLayouts()
+	if r.ticks%adaptEvery == 0 {
+		r.refreshHints()
+	}
+	if r.ticks%sampleEvery == 0 {
+		r.sampleUsage(now)
+	}
+	if r.ticks%statusEvery == 0 {
+		r.sendStatus()
+	}
+	if r.ticks%reportEvery == 0 {
+		for _, p := range r.parts {
+			r.sendUsage(p)
+		}
+	}
+	if r.rosterDirty {
+		r.flushRoster()
+	}
+}
+
+// shutdown stops every output and the mixer (room loop, last thing it does).
+func (r *Room) shutdown() {
+	for _, o := range r.videoOuts {
+		o.unsubscribe()
+		o.fan.stop()
+	}
+	for _, o := range r.audioOuts {
+		o.unsubscribe()
+		o.fan.stop()
+	}
+	r.videoOuts, r.audioOuts = nil, nil
+	r.mix.Close()
+}
+
+func (r *Room) storeStats() {
+	r.snap.Store(&roomStats{
+		Participants:  len(r.parts),
+		VideoEncoders: len(r.videoOuts),
+		AudioEncoders: len(r.audioOuts),
+	})
 }
 
 // do runs f on the room's loop and waits for it. It reports false when the
@@ -96,21 +151,31 @@ func (r *Room) do(f func()) bool {
 	}
 }
 
-// close stops the loop, the outputs and the mixer; Manager.release calls it
-// after the last member left.
+// close stops the loop, the outputs and the mixer, and reports the call
+// summary; Manager.release calls it after the last member left.
 func (r *Room) close() {
 	close(r.stop)
 	<-r.done
+	if r.cfg.OnCallEnd != nil {
+		r.cfg.OnCallEnd(r.call.summary(r.id, r.cfg.Now()))
+	}
 }
 
 func (r *Room) stats() roomStats { return *r.snap.Load() }
 
-// join adds p to the mixer and tells everyone the new roster and layouts.
+// join adds p to the mixer and tells everyone the new roster; p itself gets
+// the roster and the recent chat at once.
 func (r *Room) join(p *Participant) {
 	r.do(func() {
+		p.rx = newReceiver(r.cfg.Now())
 		r.parts = append(r.parts, p)
-		r.mix.AddParticipant(p.id, p.name, p.role.Publishes())
-		r.broadcast()
+		r.mix.AddParticipant(p.id, p.name, p.publishing.Load())
+		r.call.joined(p)
+		p.send(r.rosterFor(p))
+		if m, ok := r.chat.history(); ok {
+			p.send(m)
+		}
+		r.rosterDirty = true
 	})
 }
 
@@ -118,7 +183,11 @@ func (r *Room) join(p *Participant) {
 // encoder), the mixer forgets it, everyone else gets the new roster and layouts.
 func (r *Room) leave(p *Participant) {
 	r.do(func() {
-		r.detach(p)
+		if p.rx == nil {
+			return
+		}
+		r.call.left(p, r.cfg.Now())
+		r.detachReceiver(p)
 		for i, q := range r.parts {
 			if q == p {
 				r.parts = append(r.parts[:i], r.parts[i+1:]...)
@@ -126,7 +195,7 @@ func (r *Room) leave(p *Participant) {
 			}
 		}
 		r.mix.RemoveParticipant(p.id)
-		r.broadcast()
+		r.rosterDirty = true
 	})
 }
 
@@ -140,29 +209,27 @@ func (r *Room) setMuted(p *Participant, audio, video *bool) {
 			p.videoMuted.Store(*video)
 			r.mix.SetCameraOff(p.id, *video)
 		}
-		r.sendAll(r.roster())
+		r.rosterDirty = true
 	})
 }
 
-// broadcast sends everyone the roster; layouts follow from refreshLayouts
-// once the mixer has composed the change.
-func (r *Room) broadcast() {
-	r.sendAll(r.roster())
-}
-
 func (r *Room) sendAll(m Message) {
+	b, err := encodeMessage(m)
+	if err != nil {
+		r.log.Error("encode signalling message", "type", m.Type, "err", err)
+		return
+	}
 	for _, p := range r.parts {
-		p.send(m)
+		p.sendRaw(b)
 	}
 }
 
-func (r *Room) roster() Message {
-	entries := make([]RosterEntry, 0, len(r.parts))
+// find returns the participant with id (room loop).
+func (r *Room) find(id string) *Participant {
 	for _, p := range r.parts {
-		entries = append(entries, RosterEntry{
-			ID: string(p.id), Name: p.name, Role: p.role,
-			AudioMuted: p.audioMuted.Load(), VideoMuted: p.videoMuted.Load(),
-		})
+		if string(p.id) == id {
+			return p
+		}
 	}
-	return Message{Type: TypeRoster, Participants: entries}
+	return nil
 }

@@ -12,8 +12,12 @@ const ProtocolVersion = 1
 // MessageType names a signalling message; see docs/signalling.md.
 type MessageType string
 
-// Client → server: join, offer, answer, candidate, mute, leave.
-// Server → client: joined, offer, answer, candidate, roster, layout, error, bye.
+// Client → server: join, offer, answer, candidate, mute, leave, quality,
+// device_status, screen, screen_stop, chat, chat_delete, raise_hand,
+// lower_hand, mute_all, promote, demote.
+// Server → client: joined, offer, answer, candidate, roster, layout, error,
+// bye, usage, video_paused, video_resumed, publish_hint, chat, chat_delete,
+// chat_history, hand, mute_request, promoted, demoted, status.
 const (
 	TypeJoin      MessageType = "join"
 	TypeJoined    MessageType = "joined"
@@ -26,6 +30,37 @@ const (
 	TypeLayout    MessageType = "layout"
 	TypeError     MessageType = "error"
 	TypeBye       MessageType = "bye"
+
+	// Bandwidth and the citizen's choice.
+	TypeQuality      MessageType = "quality"       // client: high or save_data, optional budget
+	TypeUsage        MessageType = "usage"         // server: current tier and data use
+	TypeVideoPaused  MessageType = "video_paused"  // server: audio only from now on
+	TypeVideoResumed MessageType = "video_resumed" // server: video again
+	TypePublishHint  MessageType = "publish_hint"  // server: the largest size the client's camera is shown at
+	TypeDeviceStatus MessageType = "device_status" // client: camera and microphone state, for the advisor
+
+	// Screen sharing.
+	TypeScreen     MessageType = "screen"      // client: the transceiver (mid) that carries its screen
+	TypeScreenStop MessageType = "screen_stop" // client: sharing ended
+
+	// Chat.
+	TypeChat        MessageType = "chat"         // client: a message; server: a message with id, sender and time
+	TypeChatDelete  MessageType = "chat_delete"  // advisor: delete; server: deleted
+	TypeChatHistory MessageType = "chat_history" // server: recent messages, to a late joiner
+
+	// Group sessions.
+	TypeRaiseHand   MessageType = "raise_hand"   // client
+	TypeLowerHand   MessageType = "lower_hand"   // client: own hand, or the advisor for anyone
+	TypeHand        MessageType = "hand"         // server: someone else lowered your hand
+	TypeMuteAll     MessageType = "mute_all"     // advisor
+	TypeMuteRequest MessageType = "mute_request" // server: the advisor muted you
+	TypePromote     MessageType = "promote"      // advisor: let an attendee speak
+	TypeDemote      MessageType = "demote"       // advisor: and back
+	TypePromoted    MessageType = "promoted"     // server: you may publish now
+	TypeDemoted     MessageType = "demoted"      // server: you are receive-only again
+
+	// Live connection status, to advisors.
+	TypeStatus MessageType = "status"
 )
 
 // ErrorCode is the machine-readable code of an error message.
@@ -41,6 +76,9 @@ const (
 	CodeBadMedia           ErrorCode = "bad_media"           // the client's RTP could not be decoded (rate-limited)
 	CodeServerClosing      ErrorCode = "server_closing"      // the server is shutting down and takes no joins
 	CodeInternal           ErrorCode = "internal"            // a server-side failure; the server closes
+	CodeForbidden          ErrorCode = "forbidden"           // the role may not do this (advisor actions); the call goes on
+	CodeNotFound           ErrorCode = "not_found"           // no such participant or chat message; the call goes on
+	CodeRateLimited        ErrorCode = "rate_limited"        // too many chat messages; this one was dropped
 )
 
 // Bye reasons.
@@ -75,11 +113,46 @@ type Message struct {
 	Candidate *Candidate `json:"candidate,omitempty"`
 
 	// mute: true means muted (microphone off / camera off); absent means unchanged.
+	// mute_request: audio true.
 	Audio *bool `json:"audio,omitempty"`
 	Video *bool `json:"video,omitempty"`
 
 	// roster
 	Participants []RosterEntry `json:"participants,omitempty"`
+	Attendees    int           `json:"attendees,omitempty"` // receive-only participants, counted
+
+	// quality, usage
+	Mode            string  `json:"mode,omitempty"`
+	BudgetMBPerHour float64 `json:"budget_mb_per_hour,omitempty"`
+	Tier            string  `json:"tier,omitempty"`
+	Kbps            float64 `json:"kbps,omitempty"`
+	MBPerHour       float64 `json:"mb_per_hour,omitempty"`
+
+	// publish_hint
+	MaxWidth  int `json:"max_width,omitempty"`
+	MaxHeight int `json:"max_height,omitempty"`
+	MaxFPS    int `json:"max_fps,omitempty"`
+	MaxKbps   int `json:"max_kbps,omitempty"`
+
+	// device_status
+	Camera     string `json:"camera,omitempty"`
+	Microphone string `json:"microphone,omitempty"`
+	Details    string `json:"details,omitempty"`
+
+	// screen
+	Mid string `json:"mid,omitempty"`
+
+	// chat, chat_delete, chat_history (a chat also uses participant_id and name)
+	ID       string        `json:"id,omitempty"`
+	Text     string        `json:"text,omitempty"`
+	Time     string        `json:"time,omitempty"`
+	Messages []ChatMessage `json:"messages,omitempty"`
+
+	// hand
+	Raised *bool `json:"raised,omitempty"`
+
+	// status
+	Connections []ConnectionStatus `json:"connections,omitempty"`
 
 	// layout
 	View   string `json:"view,omitempty"`
@@ -118,6 +191,8 @@ type RosterEntry struct {
 	Role       Role   `json:"role"`
 	AudioMuted bool   `json:"audio_muted"`
 	VideoMuted bool   `json:"video_muted"`
+	Publishing bool   `json:"publishing"`            // sends camera and microphone (an attendee only once promoted)
+	HandRaised bool   `json:"hand_raised,omitempty"` // asked to speak
 }
 
 // Cell says where a participant is drawn in the receiver's composed picture,
@@ -129,7 +204,11 @@ type Cell struct {
 	Y             float64 `json:"y"`
 	W             float64 `json:"w"`
 	H             float64 `json:"h"`
+	Screen        bool    `json:"screen,omitempty"` // the participant's shared screen, not their camera
 }
+
+// encodeMessage is the wire form of m.
+func encodeMessage(m Message) ([]byte, error) { return json.Marshal(m) }
 
 // MarshalJSON writes the message, spelling end-of-candidates as an explicit
 // "candidate": null, which omitempty alone would drop.

@@ -44,10 +44,32 @@ var allowedFields = map[MessageType][]string{
 	TypeCandidate: {"candidate"},
 	TypeMute:      {"audio", "video"},
 	TypeLeave:     {},
-	TypeRoster:    {"participants"},
+	TypeRoster:    {"participants", "attendees"},
 	TypeLayout:    {"view", "width", "height", "cells"},
 	TypeError:     {"code", "message"},
 	TypeBye:       {"reason"},
+
+	TypeQuality:      {"mode", "budget_mb_per_hour"},
+	TypeUsage:        {"tier", "width", "height", "kbps", "mb_per_hour", "mode", "budget_mb_per_hour"},
+	TypeVideoPaused:  {"reason"},
+	TypeVideoResumed: {},
+	TypePublishHint:  {"max_width", "max_height", "max_fps", "max_kbps"},
+	TypeDeviceStatus: {"camera", "microphone", "details"},
+	TypeScreen:       {"mid"},
+	TypeScreenStop:   {},
+	TypeChat:         {"text", "id", "participant_id", "name", "role", "time"},
+	TypeChatDelete:   {"id"},
+	TypeChatHistory:  {"messages"},
+	TypeRaiseHand:    {},
+	TypeLowerHand:    {"participant_id"},
+	TypeHand:         {"raised", "participant_id"},
+	TypeMuteAll:      {},
+	TypeMuteRequest:  {"audio", "participant_id"},
+	TypePromote:      {"participant_id"},
+	TypeDemote:       {"participant_id"},
+	TypePromoted:     {},
+	TypeDemoted:      {},
+	TypeStatus:       {"connections"},
 }
 
 // DecodeMessage parses one signalling message strictly: size-limited, a JSON
@@ -163,6 +185,9 @@ func validate(m *Message, keys map[string]json.RawMessage) error {
 		if len(m.Participants) > maxRosterLen {
 			return fmt.Errorf("%d participants exceed the limit of %d", len(m.Participants), maxRosterLen)
 		}
+		if m.Attendees < 0 || m.Attendees > maxRosterLen {
+			return fmt.Errorf("attendees %d out of range", m.Attendees)
+		}
 		for i, p := range m.Participants {
 			if err := requiredID(fmt.Sprintf("participants[%d].id", i), p.ID); err != nil {
 				return err
@@ -186,6 +211,8 @@ func validate(m *Message, keys map[string]json.RawMessage) error {
 		return maxLen("message", m.Message, maxTextLen)
 	case TypeBye:
 		return maxLen("reason", m.Reason, maxShortText)
+	default:
+		return validateSession(m, keys)
 	}
 	return nil
 }

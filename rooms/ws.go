@@ -32,7 +32,7 @@ func (m *Manager) ServeWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(MaxClientMessageSize)
 	log := m.log.With("remote", r.RemoteAddr)
 
-	grant, err := m.handshake(conn, log)
+	grant, client, err := m.handshake(conn, log)
 	if err != nil {
 		return // handshake has told the client and closed the socket
 	}
@@ -51,7 +51,7 @@ func (m *Manager) ServeWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plog := log.With("room", grant.RoomID, "participant", string(id))
-	p, err := newParticipant(m, room, conn, grant, id, plog)
+	p, err := newParticipant(m, room, conn, grant, client, id, plog)
 	if err != nil {
 		plog.Error("join", "err", err)
 		refuse(conn, CodeInternal, "internal error")
@@ -62,14 +62,14 @@ func (m *Manager) ServeWS(w http.ResponseWriter, r *http.Request) {
 
 // handshake reads join (within JoinTimeout), checks the protocol version and
 // authorizes the token. On failure it sends error{code} and closes the socket.
-func (m *Manager) handshake(conn *websocket.Conn, log *slog.Logger) (Grant, error) {
+func (m *Manager) handshake(conn *websocket.Conn, log *slog.Logger) (Grant, ClientInfo, error) {
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.JoinTimeout)
 	defer cancel()
 	typ, b, err := conn.Read(ctx)
 	if err != nil {
 		log.Info("no join message", "err", err)
 		_ = conn.CloseNow()
-		return Grant{}, fmt.Errorf("read join: %w", err)
+		return Grant{}, ClientInfo{}, fmt.Errorf("read join: %w", err)
 	}
 	var msg Message
 	if typ != websocket.MessageText {
@@ -83,12 +83,12 @@ func (m *Manager) handshake(conn *websocket.Conn, log *slog.Logger) (Grant, erro
 	if err != nil {
 		log.Info("bad join", "err", err)
 		refuse(conn, CodeBadMessage, err.Error())
-		return Grant{}, err
+		return Grant{}, ClientInfo{}, err
 	}
 	if msg.V != ProtocolVersion {
 		err = fmt.Errorf("protocol version %d is not supported (server speaks %d)", msg.V, ProtocolVersion)
 		refuse(conn, CodeUnsupportedVersion, err.Error())
-		return Grant{}, err
+		return Grant{}, ClientInfo{}, err
 	}
 	g, err := m.auth.Authorize(ctx, msg.Token)
 	if err == nil {
@@ -101,12 +101,14 @@ func (m *Manager) handshake(conn *websocket.Conn, log *slog.Logger) (Grant, erro
 		}
 		log.Info("join refused", "code", code, "err", err)
 		refuse(conn, code, text)
-		return Grant{}, fmt.Errorf("authorize join: %w", err)
+		return Grant{}, ClientInfo{}, fmt.Errorf("authorize join: %w", err)
 	}
+	var client ClientInfo
 	if msg.Client != nil {
+		client = *msg.Client
 		log.Info("join", "room", g.RoomID, "role", g.Role, "agent", msg.Client.Agent, "client_version", msg.Client.Version)
 	}
-	return g, nil
+	return g, client, nil
 }
 
 // checkGrant rejects grants an Authorizer should never return, so a bug

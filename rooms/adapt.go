@@ -1,0 +1,175 @@
+package rooms
+
+import (
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+)
+
+// Video pause reasons (video_paused{reason}).
+const (
+	PauseBandwidth = "bandwidth"  // the link cannot carry the lowest video tier
+	PauseDataSaver = "data_saver" // the client's budget allows audio only
+)
+
+// linkStats is what a receiver's RTCP says about its link, written by the
+// RTCP readers and read by the room loop.
+type linkStats struct {
+	lossBits atomic.Uint64 // float64 bits: fraction lost, smoothed over receiver reports
+	rttNanos atomic.Int64  // last round-trip time; 0 before the first
+}
+
+func (l *linkStats) loss() float64      { return math.Float64frombits(l.lossBits.Load()) }
+func (l *linkStats) rtt() time.Duration { return time.Duration(l.rttNanos.Load()) }
+
+// onReceiverReport folds one report block about a stream we send into the
+// stats. RTT is the RFC 3550 computation: the report's arrival in NTP time,
+// minus the time of our last sender report it echoes, minus how long the
+// receiver held it. It uses the wall clock because the sender reports pion
+// writes carry wall-clock NTP times.
+func (l *linkStats) onReceiverReport(r rtcp.ReceptionReport, arrival time.Time) {
+	frac := float64(r.FractionLost) / 256
+	old := l.loss()
+	l.lossBits.Store(math.Float64bits(old + 0.5*(frac-old)))
+	if r.LastSenderReport == 0 {
+		return
+	}
+	mid := uint32(ntpTime(arrival) >> 16)
+	rtt := mid - r.LastSenderReport - r.Delay // 1/65536 s
+	if rtt > 1<<31 {
+		return // the report is from before our clock's idea of the SR: ignore
+	}
+	l.rttNanos.Store(int64(rtt) * int64(time.Second) / 65536)
+}
+
+// ntpTime is t as a 64-bit NTP timestamp.
+func ntpTime(t time.Time) uint64 {
+	const ntpEpochOffset = 2208988800
+	s := uint64(t.Unix()) + ntpEpochOffset
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
+	return s<<32 | frac
+}
+
+// handleRTCP takes the RTCP a receiver sends about one of our streams (ssrc):
+// keyframe requests go to the encoder it should receive, reception reports
+// into its link stats.
+func (p *Participant) handleRTCP(pkts []rtcp.Packet, ssrc uint32) {
+	for _, pkt := range pkts {
+		switch pkt := pkt.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			p.requestKeyframe()
+		case *rtcp.ReceiverReport:
+			for _, r := range pkt.Reports {
+				if r.SSRC == ssrc {
+					p.link.onReceiverReport(r, time.Now())
+				}
+			}
+		}
+	}
+}
+
+// adaptAll runs every receiver's tier policy on its latest link figures
+// (room loop, every 500 ms).
+func (r *Room) adaptAll(now time.Time) {
+	for _, p := range r.parts {
+		rx := p.rx
+		r.call.tierTime(p, rx.level, now)
+		if rx.vdown == nil {
+			continue // not negotiated yet
+		}
+		l, changed := rx.policy.update(linkSample{now: now, estimateKbps: p.estimateKbps(), loss: p.link.loss(), cap: rx.cap()})
+		if changed {
+			r.setLevel(p, l)
+		}
+	}
+}
+
+// estimateKbps is GCC's target rate for what the server sends p; without an
+// estimator, a rate that allows every tier (loss still applies).
+func (p *Participant) estimateKbps() float64 {
+	if p.bwe == nil {
+		return gccInitialBitrate / 1000
+	}
+	return float64(p.bwe.GetTargetBitrate()) / 1000
+}
+
+// setLevel moves p to level l: another shared output, or audio only (room loop).
+func (r *Room) setLevel(p *Participant, l level) {
+	rx := p.rx
+	old := rx.level
+	if l == old {
+		return
+	}
+	rx.level = l
+	p.log.Info("tier changed", "from", old.name(), "to", l.name(), "estimate_kbps", int(p.estimateKbps()), "loss", p.link.loss())
+	if err := r.routeVideo(p); err != nil {
+		p.log.Error("switch tier", "tier", l.name(), "err", err)
+		return
+	}
+	switch {
+	case old.video() && !l.video():
+		reason := PauseBandwidth
+		if rx.cap() == levelAudioOnly {
+			reason = PauseDataSaver
+		}
+		p.send(Message{Type: TypeVideoPaused, Reason: reason})
+	case !old.video() && l.video():
+		p.send(Message{Type: TypeVideoResumed})
+	}
+	r.sendUsage(p)
+}
+
+// setQuality applies the client's choice: it caps the tier at once.
+func (r *Room) setQuality(p *Participant, mode string, budget float64) {
+	r.do(func() {
+		rx := p.rx
+		rx.mode, rx.budget = mode, budget
+		if rx.vdown == nil {
+			if l := rx.cap(); rx.level < l {
+				rx.level = l
+				rx.policy = newTierPolicy(defaultPolicy, l, r.cfg.Now())
+			}
+			return
+		}
+		l, changed := rx.policy.update(linkSample{now: r.cfg.Now(), estimateKbps: p.estimateKbps(), loss: p.link.loss(), cap: rx.cap()})
+		if changed {
+			r.setLevel(p, l)
+		} else {
+			r.sendUsage(p)
+		}
+	})
+}
+
+// sampleUsage records what every receiver was sent so far (room loop, every second).
+func (r *Room) sampleUsage(now time.Time) {
+	for _, p := range r.parts {
+		rx := p.rx
+		if rx.vdown == nil {
+			continue
+		}
+		rx.usage.add(now, rx.vdown.bytes.Load()+rx.adown.bytes.Load())
+		rx.frames.add(now, rx.vdown.frames.Load())
+		rx.up.add(now, p.upBytes.Load())
+	}
+}
+
+// sendUsage tells p its tier and how much data its call uses, measured from
+// what was sent to it over the last ~10 s.
+func (r *Room) sendUsage(p *Participant) {
+	rx := p.rx
+	if rx.vdown == nil {
+		return
+	}
+	kbps := rx.usage.rate(usageWindow) * 8 / 1000
+	m := Message{Type: TypeUsage, Tier: rx.level.name(), Kbps: round1(kbps), MBPerHour: round1(kbpsToMBPerHour(kbps)),
+		Mode: rx.mode, BudgetMBPerHour: rx.budget}
+	if rx.level.video() {
+		t := tierOf(rx.level, rx.codec)
+		m.Width, m.Height = t.Width, t.Height
+	}
+	p.send(m)
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }

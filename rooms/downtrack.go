@@ -1,0 +1,165 @@
+package rooms
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// downTrack is one receiver's outgoing video or audio track. It is added to
+// that receiver's PeerConnection once and stays for the whole call; the shared
+// outputs of (view, tier) write into it. Switching a receiver to another tier
+// or view is a change of source, not of track: the RTPSender never sees a
+// ReplaceTrack, and the receiver sees one continuous stream because the track
+// rewrites SSRC, payload type, sequence number and timestamp per receiver.
+//
+// Why not ReplaceTrack between shared TrackLocalStaticRTPs: each shared track
+// has its own packetizer, so the receiver would see sequence numbers and
+// timestamps jump at every switch (NACK storms, a jitter buffer that waits for
+// packets that never come). Rewriting costs two additions per packet; the
+// encode and the packetization stay once per (view, tier).
+//
+// A video switch happens at the first packet of a keyframe of the new source;
+// until then the old source goes on (no freeze). Audio switches at once.
+type downTrack struct {
+	id, streamID string
+	kind         webrtc.RTPCodecType
+	codec        webrtc.RTPCodecCapability
+	video        bool
+
+	binding atomic.Pointer[downBinding] // set by Bind, cleared by Unbind
+	want    atomic.Uint64               // the source the receiver should get; 0: none (video paused)
+	cur     atomic.Uint64               // the source being forwarded (stored under writeMu)
+
+	// writeMu serialises the sources writing into this track: normally one,
+	// two during a switch. Nothing else takes it (the room changes want, Bind
+	// and Unbind swap binding, all atomically), so holding it across WriteRTP
+	// cannot deadlock with pion or the room.
+	writeMu sync.Mutex
+	hdr     rtp.Header
+	ext     [2]rtp.Extension // backing for the interceptors' header extensions
+	started bool
+	seqOff  uint16
+	tsOff   uint32
+	lastSeq uint16
+	lastTS  uint32
+	lastAt  time.Time
+
+	bytes, packets, frames atomic.Uint64 // what was written, for usage and status
+	errs                   errorLog
+}
+
+// downBinding is where a downTrack writes once pion has negotiated it.
+type downBinding struct {
+	id    string
+	ssrc  uint32
+	pt    uint8
+	write webrtc.TrackLocalWriter
+}
+
+func newDownTrack(codec webrtc.RTPCodecCapability, id, streamID string, errs errorLog) *downTrack {
+	kind := webrtc.RTPCodecTypeVideo
+	if strings.HasPrefix(strings.ToLower(codec.MimeType), "audio/") {
+		kind = webrtc.RTPCodecTypeAudio
+	}
+	return &downTrack{
+		id: id, streamID: streamID, kind: kind, codec: codec,
+		video: kind == webrtc.RTPCodecTypeVideo,
+		errs:  errs,
+	}
+}
+
+// Bind picks the negotiated payload type of the track's codec. pion calls it
+// when the RTPSender starts.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
+			d.binding.Store(&downBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), write: ctx.WriteStream()})
+			return c, nil
+		}
+	}
+	return webrtc.RTPCodecParameters{}, fmt.Errorf("bind %s track: the receiver did not negotiate it: %w", d.codec.MimeType, webrtc.ErrUnsupportedCodec)
+}
+
+// Unbind stops writing; pion calls it when the RTPSender stops.
+func (d *downTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	if b := d.binding.Load(); b != nil && b.id == ctx.ID() {
+		d.binding.CompareAndSwap(b, nil)
+	}
+	return nil
+}
+
+func (d *downTrack) ID() string                { return d.id }
+func (d *downTrack) RID() string               { return "" }
+func (d *downTrack) StreamID() string          { return d.streamID }
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
+
+// setSource asks for another source (0 pauses). The switch itself happens in
+// the write path, at the new source's next keyframe for video.
+func (d *downTrack) setSource(src uint64) { d.want.Store(src) }
+
+// forwarding reports the source being forwarded now (0 while paused or before the first).
+func (d *downTrack) forwarding() uint64 { return d.cur.Load() }
+
+// writeFrame forwards one frame's packets from source src, if src is what
+// this receiver gets (or should get, from this keyframe on). It runs on the
+// source's goroutine (or a fan-out worker) and allocates nothing.
+func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
+	b := d.binding.Load()
+	if b == nil || len(f.pkts) == 0 {
+		return
+	}
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	want, cur := d.want.Load(), d.cur.Load()
+	switch {
+	case want == 0: // paused
+		if cur != 0 {
+			d.cur.Store(0)
+		}
+		return
+	case src == cur:
+	case src == want && (!d.video || f.keyframe):
+		d.rebase(&f.pkts[0], f.at)
+		d.cur.Store(src)
+	default:
+		return
+	}
+	for i := range f.pkts {
+		p := &f.pkts[i]
+		d.hdr = p.Header
+		d.hdr.Extensions = d.ext[:0]
+		d.hdr.SSRC, d.hdr.PayloadType = b.ssrc, b.pt
+		d.hdr.SequenceNumber = p.SequenceNumber + d.seqOff
+		d.hdr.Timestamp = p.Timestamp + d.tsOff
+		d.lastSeq, d.lastTS = d.hdr.SequenceNumber, d.hdr.Timestamp
+		if _, err := b.write.WriteRTP(&d.hdr, p.Payload); err != nil {
+			d.errs.report(err)
+			continue
+		}
+		d.packets.Add(1)
+		d.bytes.Add(uint64(len(p.Payload) + packetOverheadBytes))
+	}
+	d.lastAt = f.at
+	d.started = true
+	d.frames.Add(1)
+}
+
+// rebase makes first continue the stream the receiver has seen: the next
+// sequence number, and a timestamp advanced by the wall time since the last
+// packet, so the receiver's jitter buffer sees neither a gap nor a jump.
+func (d *downTrack) rebase(first *rtp.Packet, at time.Time) {
+	if !d.started {
+		return // the first source's numbering is as good as any
+	}
+	d.seqOff = d.lastSeq + 1 - first.SequenceNumber
+	gap := at.Sub(d.lastAt)
+	rate := int64(d.codec.ClockRate)
+	ticks := uint32(max(1, (int64(gap)*rate+int64(time.Second)/2)/int64(time.Second)))
+	d.tsOff = d.lastTS + ticks - first.Timestamp
+}
