@@ -91,7 +91,7 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 		e.hasStats = true
 	} else {
 		rep.Notes = append(rep.Notes, "The server has no statistics endpoint (GET /api/v1/stats answered: "+err.Error()+"); "+
-			"encoders are counted as the distinct composed tracks (stream and track ids, one per (view, tier)) the bench's receivers got.")
+			"encoders are counted as the distinct (view, tier) pairs the bench's receivers were told about in their layout messages (view and picture size), which misses encoders no bench receiver uses.")
 	}
 	if err := e.prepare(ctx, progress); err != nil {
 		return err

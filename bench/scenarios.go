@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -169,6 +170,9 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 func summary(w Window) string {
 	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f), loss %.1f%% | encoders %d",
 		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoLossPct, w.VideoEncoders)
+	if len(w.Tiers) > 1 || w.Tiers["640x360"] != w.Receivers {
+		s += " | tiers " + formatTiers(w.Tiers)
+	}
 	if w.LatencyCount > 0 {
 		s += fmt.Sprintf(" | latency p50 %.0f p95 %.0f ms, from send p50 %.0f p95 %.0f", w.LatencyP50, w.LatencyP95, w.SendP50, w.SendP95)
 	}
@@ -183,4 +187,24 @@ func summary(w Window) string {
 		return s + " | healthy"
 	}
 	return s + " | BELOW 90 % fps"
+}
+
+// formatTiers lists receivers per picture size, largest first.
+func formatTiers(t map[string]int) string {
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	// By width, widest first: "640x360" before "480x270" before "320x180".
+	slices.SortFunc(keys, func(a, b string) int {
+		var wa, wb int
+		fmt.Sscanf(a, "%d", &wa)
+		fmt.Sscanf(b, "%d", &wb)
+		return wb - wa
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, t[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -23,16 +24,17 @@ type Window struct {
 	AudioEncoders  int    `json:"audio_encoders,omitempty"`
 	EncodersSource string `json:"encoders_source"`
 
-	Receivers       int     `json:"receivers"`
-	FPSMean         float64 `json:"fps_mean"`
-	FPSP10          float64 `json:"fps_p10"`
-	FPSMin          float64 `json:"fps_min"`
-	DownKbpsMean    float64 `json:"down_kbps_mean"` // video + audio RTP per receiver
-	DownVideoKbps   float64 `json:"down_video_kbps_mean"`
-	VideoLossPct    float64 `json:"video_loss_pct"` // RTP sequence numbers skipped, over all receivers
-	UpKbpsMean      float64 `json:"up_kbps_per_publisher"`
-	SFUDownKbpsMean float64 `json:"sfu_down_kbps_mean"` // what forwarding every stream would send each receiver
-	SFURatio        float64 `json:"sfu_ratio"`          // SFU / nahbar downstream
+	Receivers       int            `json:"receivers"`
+	Tiers           map[string]int `json:"tiers"` // receivers per picture size of their last layout message (their tier)
+	FPSMean         float64        `json:"fps_mean"`
+	FPSP10          float64        `json:"fps_p10"`
+	FPSMin          float64        `json:"fps_min"`
+	DownKbpsMean    float64        `json:"down_kbps_mean"` // video + audio RTP per receiver
+	DownVideoKbps   float64        `json:"down_video_kbps_mean"`
+	VideoLossPct    float64        `json:"video_loss_pct"` // RTP sequence numbers skipped, over all receivers
+	UpKbpsMean      float64        `json:"up_kbps_per_publisher"`
+	SFUDownKbpsMean float64        `json:"sfu_down_kbps_mean"` // what forwarding every stream would send each receiver
+	SFURatio        float64        `json:"sfu_ratio"`          // SFU / nahbar downstream
 
 	LatencyCount   uint64  `json:"latency_samples"`
 	LatencyP50     float64 `json:"latency_p50_ms"`
@@ -157,13 +159,24 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	var hist, send Histogram
 	var fresh, cells float64
 	var psnrSum float64
-	tracks := map[string]bool{}
+	// A (view, tier) is one encoder on the server: the layout message names the
+	// view and gives the picture size of the receiver's tier (the track ids
+	// stay the same when the server switches a receiver's tier).
+	outputs := map[string]bool{}
+	w.Tiers = map[string]int{}
 	for i, m := range ms {
-		if t := m.peer.OutputTrack(); t != "" {
-			tracks[t] = true
+		if l, ok := m.peer.Layout(); ok {
+			outputs[fmt.Sprintf("%s@%dx%d", l.View, l.Width, l.Height)] = true
+		} else if t := m.peer.OutputTrack(); t != "" {
+			outputs[t] = true
 		}
 		if receiverFilter != nil && !receiverFilter(m) {
 			continue
+		}
+		if l, ok := m.peer.Layout(); ok {
+			w.Tiers[fmt.Sprintf("%dx%d", l.Width, l.Height)]++
+		} else {
+			w.Tiers["no layout"]++
 		}
 		c := m.recv()
 		pkts += c.packets - before[i].packets
@@ -227,7 +240,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	w.JoinP50 = round(percentile(joins, 50), 0)
 	w.JoinP95 = round(percentile(joins, 95), 0)
 	w.JoinAll = round(percentile(joinsAll, 50), 0)
-	w.VideoEncoders, w.EncodersSource = len(tracks), "distinct composed tracks received"
+	w.VideoEncoders, w.EncodersSource = len(outputs), "distinct (view, picture size) pairs in the receivers' layout messages"
 	if e.hasStats {
 		if st, err := e.api.Stats(ctx); err == nil {
 			w.VideoEncoders, w.AudioEncoders, w.EncodersSource = st.VideoEncoders, st.AudioEncoders, "server /api/v1/stats"
