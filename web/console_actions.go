@@ -46,7 +46,7 @@ func (c *console) enter(ctx *gin.Context) {
 	}
 	s := current(ctx)
 	room := roomID(a.ID)
-	if err := c.cfg.Store.ensureRoom(room, c.text(ctx).T("console.appt.title")+" "+a.Start.Format("15:04")); err != nil {
+	if _, err := c.cfg.Store.EnsureRoom(room, c.text(ctx).T("console.appt.title")+" "+a.Start.Format("15:04")); err != nil {
 		c.fail(ctx, err)
 		return
 	}

@@ -73,7 +73,7 @@ var inviteLanguages = []langOption{{"de", "Deutsch"}, {"en", "English"}, {"tr", 
 
 // roomID is the media room of an appointment (the seam with the lobby and
 // the Authorizer).
-func roomID(apptID uint) string { return "appt-" + strconv.FormatUint(uint64(apptID), 10) }
+func roomID(apptID uint) string { return AppointmentRoomID(apptID) }
 
 // day lists the advisor's appointments of today in the tenant's zone.
 func (c *console) day(ctx *gin.Context) {
