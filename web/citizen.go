@@ -37,7 +37,7 @@ type citizen struct {
 
 // citizenPages are the page templates under assets/citizen, each rendered
 // inside layout.html.
-var citizenPages = []string{"invite", "check", "wait", "survey", "thanks", "error"}
+var citizenPages = []string{"invite", "check", "wait", "survey", "thanks", "error", "book", "book_form", "book_done", "manage"}
 
 // registerCitizen adds the citizen pages; it needs cfg.Storage and cfg.Lobby.
 func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {
@@ -54,7 +54,7 @@ func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {
 	}
 	c := &citizen{cfg: cfg, db: cfg.Storage, lobby: cfg.Lobby, cat: cat, join: join, static: static,
 		pages: make(map[string]*template.Template), log: cfg.Logger, now: cfg.Store.now}
-	funcs := template.FuncMap{"args": templateArgs}
+	funcs := template.FuncMap{"args": templateArgs, "dayAria": dayAria, "freeLabel": freeLabel}
 	for _, name := range citizenPages {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assetFS,
 			"assets/citizen/layout.html", "assets/citizen/"+name+".html")
@@ -90,6 +90,7 @@ func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {
 	r.GET("/i/:token/survey", c.survey)
 	r.POST("/i/:token/survey", limitBody(16<<10), c.submitSurvey)
 	r.GET("/thanks", c.thanks)
+	c.registerBooking(r)
 	return nil
 }
 

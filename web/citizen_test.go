@@ -26,11 +26,14 @@ type citizenServer struct {
 	seeded storage.Seeded
 }
 
-func newCitizenServer(t testing.TB) *citizenServer {
+func newCitizenServer(t testing.TB, mutate ...func(*Config)) *citizenServer {
 	t.Helper()
 	cs := &citizenServer{lobby: nil}
 	var clk *testClock
 	cs.testServer = newTestServer(t, func(cfg *Config) {
+		for _, m := range mutate {
+			m(cfg)
+		}
 		clk = &testClock{t: cfg.Store.now()}
 		cfg.Store.now = func() time.Time { return clk.now() }
 		db, err := storage.Open(context.Background(), storage.Config{DataDir: t.TempDir(), Now: clk.now,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nahbar/nahbar/rooms"
@@ -52,6 +53,7 @@ Demo appointment (%s) is booked for now with %s.
 
   Advisor console login: %s  password: %s
   Citizen invitation:    %s
+  Booking page:          %s/b/%s
   Advisor joins the call: %s
   (the citizen waits in the waiting room until the advisor lets them in)
 
@@ -63,7 +65,8 @@ Demo room %q without waiting room. Open each link in its own browser tab (or on 
 The links are valid until %s.
 `, seeded.Tenant.Name, seeded.Advisor.Name,
 		storage.DemoAdvisorEmail, seeded.AdvisorPassword,
-		web.InvitationURL(base, seeded.JoinToken), web.JoinURL(base, apptAdvisor.Token),
+		web.InvitationURL(base, seeded.JoinToken), strings.TrimRight(base, "/"), seeded.Tenant.Slug,
+		web.JoinURL(base, apptAdvisor.Token),
 		room.Name, web.JoinURL(base, advisor.Token), web.JoinURL(base, citizen.Token),
 		advisor.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	return nil

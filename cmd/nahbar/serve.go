@@ -45,8 +45,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		purgeLoop(purgeCtx, db, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
 	}()
 	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
-	if cfg.SMTP.Host == "" {
-		log.Info("e-mail is disabled (no NAHBAR_SMTP_HOST): invitations are not mailed")
+	mailer, err := newMailer(cfg.SMTP, log.With("component", "mail"))
+	if err != nil {
+		return err
+	}
+	if mailer == nil {
+		log.Info("e-mail is disabled (no NAHBAR_SMTP_HOST): invitations are not mailed; the booking page shows the links")
 	}
 
 	// 2. The API key: a demo generates one so a newcomer needs no setup.
@@ -89,6 +93,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		Store:           store,
 		Storage:         db,
 		Lobby:           lobby,
+		Console:         web.ConsoleConfig{Mailer: mailer},
 		AudioProcessing: cfg.AudioProcessing,
 		Logger:          log.With("component", "web"),
 	}, mgr)

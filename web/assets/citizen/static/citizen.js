@@ -240,6 +240,54 @@
     };
   }
 
+  // ---- booking calendar: one tab stop, arrows move between days ----
+
+  function runGrid(grid) {
+    const cells = Array.from(grid.querySelectorAll('td[data-date]'));
+    const focusable = (td) => td && td.querySelector('a.day, span.day');
+    const items = cells.map(focusable);
+    let current = cells.findIndex((td) => td.getAttribute('aria-selected') === 'true' && focusable(td));
+    if (current < 0) {
+      current = cells.findIndex((td) => td.querySelector('a.day'));
+    }
+    if (current < 0) {
+      current = items.findIndex((x) => x);
+    }
+    items.forEach((x, i) => { if (x) { x.tabIndex = i === current ? 0 : -1; } });
+    const rtl = document.documentElement.dir === 'rtl';
+    grid.addEventListener('keydown', (ev) => {
+      const i = items.indexOf(document.activeElement);
+      if (i < 0) {
+        return;
+      }
+      let step = 0;
+      switch (ev.key) {
+        case 'ArrowRight': step = rtl ? -1 : 1; break;
+        case 'ArrowLeft': step = rtl ? 1 : -1; break;
+        case 'ArrowDown': step = 7; break;
+        case 'ArrowUp': step = -7; break;
+        case 'Home': step = -(i % 7); break;
+        case 'End': step = 6 - (i % 7); break;
+        default: return;
+      }
+      let j = i + step;
+      while (j >= 0 && j < items.length && !items[j]) {
+        j += step > 0 ? 1 : -1; // skip days outside the month
+      }
+      if (j < 0 || j >= items.length || !items[j]) {
+        return;
+      }
+      ev.preventDefault();
+      items[i].tabIndex = -1;
+      items[j].tabIndex = 0;
+      items[j].focus();
+    });
+  }
+
+  const grid = document.getElementById('grid');
+  if (grid && grid.classList.contains('month')) {
+    runGrid(grid);
+  }
   const check = document.getElementById('check');
   if (check) {
     runCheck(check);
