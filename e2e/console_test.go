@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/web"
+)
+
+// TestAdvisorConsoleAdmits: the advisor logs into the console in Chromium;
+// the citizen passes the device check and waits; the console shows the
+// citizen with the device result without a reload (server-sent events); the
+// advisor presses Admit and the citizen's page goes on to the call.
+func TestAdvisorConsoleAdmits(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startJourneyServer(t)
+	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 550, role: rooms.RoleCitizen}
+	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	parts := []*participant{citizen, advisor}
+	startBrowsers(t, srv.server, parts...)
+	roomID := web.AppointmentRoomID(srv.seeded.Appointment.ID)
+
+	if err := advisor.b.do(20*time.Second, chromedp.Navigate(srv.base+"/console/login"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "demo@nahbar.local"), chromedp.SendKeys(chromedp.ID("password"), "journey-password-1"),
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS("section.appt"))); err != nil {
+		fatal(t, srv.server, parts, "advisor logs in: %v", err)
+	}
+	lobby := func() (string, error) {
+		return eval[string](advisor.b, `(() => { const l = document.querySelector('.lobby'); if (!l) return 'no lobby';
+			const p = l.querySelector('.who-waits'); const dd = [...l.querySelectorAll('dd')].map((d) => d.textContent.trim());
+			return (p ? p.textContent.replace(/\s+/g, ' ') : l.textContent.trim()) + ' | ' + dd.join(' | '); })()`)
+	}
+	if text, err := lobby(); err != nil || !strings.Contains(text, "Nobody is waiting") {
+		fatal(t, srv.server, parts, "console before the citizen arrives: %q (%v)", text, err)
+	}
+
+	invite := srv.base + "/i/" + srv.seeded.JoinToken
+	if err := citizen.b.do(20*time.Second, chromedp.Navigate(invite+"?lang=de"), chromedp.Click(chromedp.ID("start"))); err != nil {
+		fatal(t, srv.server, parts, "start the device check: %v", err)
+	}
+	err := poll(30*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		done, err := eval[string](citizen.b, `(document.getElementById('check') || {dataset: {}}).dataset.done || ''`)
+		return done == "true", done, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "device check: %v", err)
+	}
+	if err := citizen.b.do(10*time.Second, chromedp.Click(chromedp.ID("continue"))); err != nil {
+		fatal(t, srv.server, parts, "go to the waiting room: %v", err)
+	}
+
+	// The console updates by itself.
+	var text string
+	err = poll(15*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		text, err = lobby()
+		return strings.Contains(text, "Demo Bürgerin") && strings.HasSuffix(text, "| passed"), text, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "the console does not show the waiting citizen: %v", err)
+	}
+	t.Logf("console shows: %s", strings.TrimSpace(text))
+	// Browser | camera | microphone | connection | check.
+	for _, want := range []string{"| Chrom", "| works | works |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("console's waiting entry %q lacks %q", text, want)
+		}
+	}
+	waiting := srv.lobby.Waiting(roomID)
+	if len(waiting) != 1 {
+		t.Fatalf("%d waiting", len(waiting))
+	}
+
+	if err := advisor.b.do(10*time.Second, chromedp.Click(chromedp.CSS(`button[data-act="admit"]`))); err != nil {
+		fatal(t, srv.server, parts, "press Admit: %v", err)
+	}
+	err = poll(20*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		path, err := eval[string](citizen.b, `location.pathname`)
+		return strings.HasSuffix(path, "/call"), path, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "the admitted citizen's page does not go to the call: %v", err)
+	}
+	if st, _ := srv.lobby.State(waiting[0].ID); st.State != web.LobbyAdmitted {
+		t.Errorf("lobby state %q after Admit", st.State)
+	}
+	log, err := srv.db.AuditLog(context.Background(), srv.seeded.Tenant.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for _, e := range log {
+		acts = append(acts, e.Action)
+	}
+	for _, want := range []string{"console.login", "lobby.admit"} {
+		if !slices.Contains(acts, want) {
+			t.Errorf("audit log %v lacks %s", acts, want)
+		}
+	}
+}
