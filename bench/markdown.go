@@ -81,7 +81,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	}
 	p("## How to read this\n\n")
 	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench CPU* column.\n")
-	p("- **fps** is what each receiver got: decoded pictures for analysing receivers, complete frames (RTP marker bits) for counting ones. A step is healthy when the 10th-percentile receiver gets ≥ 90 %% of 15 fps.\n")
+	p("- **fps** is what each receiver got: decoded pictures for analysing receivers, complete frames (RTP marker bits) for counting ones. A step is healthy when the 10th-percentile receiver gets ≥ 90 %% of 15 fps; a step that misses it is measured a second time before it counts (the machine is shared), and the second window is reported.\n")
 	p("- **Latency** is from the moment a live camera stamps a frame (frame number and send time in a block barcode, the same machine clock) to the moment a receiver has decoded a composite showing it; only the first sight of each frame counts. It includes the publisher's encode (pion/mediadevices' libvpx, which offers no speed setting, so libvpx picks its own and takes up to a frame interval), the server's jitter buffer, decode, the wait for the next mixer tick (up to 67 ms), compose, encode and the receiver's decode.\n")
 	p("- **From send** is the same latency minus the camera's encode time of that very frame: from the encoded frame leaving the publisher to the composite showing it being decoded — what the server and the network add.\n")
 	p("- **Join time** is from the API call that issues the invitation to the first composed frame the new participant decoded: token, WebSocket, join, offer/answer, ICE, DTLS, keyframe.\n")
@@ -129,6 +129,9 @@ func windowTable(b *strings.Builder, ws []Window) {
 		healthy := "yes"
 		if !w.Healthy {
 			healthy = "**no**"
+		}
+		if w.Retried {
+			healthy += fmt.Sprintf(" (2nd window; 1st: p10 %.1f fps)", w.FirstFPSP10)
 		}
 		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d (%s) | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
 			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, formatTiers(w.Tiers), w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,

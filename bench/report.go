@@ -162,6 +162,19 @@ func (r *Report) summarise() {
 		h.JoinP50, h.JoinP95, h.JoinFrom = first.JoinP50, first.JoinP95, "1:1, "+first.Label
 		h.PSNR = first.PSNRMean
 	}
+	lowered := 0
+	for _, w := range windows {
+		for size, n := range w.Tiers {
+			if size != fmt.Sprintf("%dx%d", SourceWidth, SourceHeight) {
+				lowered = max(lowered, n)
+			}
+		}
+	}
+	if lowered > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("Up to %d receivers of a window were on a lower tier than 640x360 (see the tiers column), although loopback has no bandwidth limit: "+
+			"the server's per-receiver adaptation (GCC on transport-wide feedback) took delay from CPU contention on this shared machine for congestion. "+
+			"Their lower frame rate (12 or 10 fps by tier) counts against the 15 fps target, as a user would see it.", lowered))
+	}
 	for _, w := range windows {
 		h.LayoutMismatches += w.LayoutMismatch
 		h.StampsUnreadable += w.Unreadable

@@ -55,7 +55,7 @@ func (e *env) runCalls(ctx context.Context) (*RampResult, error) {
 		ms = append(ms, joined...)
 		calls = target
 		e.wait(ctx, e.opts.Settle)
-		w := e.measure(ctx, measureSpec{label: fmt.Sprintf("%d calls", calls), load: calls, members: ms, dur: e.opts.Window, step: si})
+		w := e.measureStep(ctx, measureSpec{label: fmt.Sprintf("%d calls", calls), load: calls, members: ms, dur: e.opts.Window, step: si})
 		res.Steps = append(res.Steps, w)
 		e.progress("1:1 calls %3d: %s", calls, summary(w))
 		if !w.Healthy {
@@ -140,7 +140,7 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 		ms = append(ms, joined...)
 		attendees = target
 		e.wait(ctx, e.opts.Settle)
-		w := e.measure(ctx, measureSpec{label: fmt.Sprintf("%d attendees", attendees), load: attendees, members: ms, dur: e.opts.Window, step: si + 1, isRecv: isAttendee})
+		w := e.measureStep(ctx, measureSpec{label: fmt.Sprintf("%d attendees", attendees), load: attendees, members: ms, dur: e.opts.Window, step: si + 1, isRecv: isAttendee})
 		res.Steps = append(res.Steps, w)
 		e.progress("group %4d attendees: %s", attendees, summary(w))
 		// Past the first unhealthy step the ramp goes on (the server's cost
@@ -164,6 +164,22 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 	}
 	res.Stopped = strings.TrimPrefix(res.Stopped, "; ")
 	return res, nil
+}
+
+// measureStep measures a ramp step; a step that misses the frame rate is
+// measured once more before it counts, so that a moment of contention on a
+// shared machine (someone's build) does not end a ramp. The second window is
+// the one reported, marked as a retry.
+func (e *env) measureStep(ctx context.Context, spec measureSpec) Window {
+	w := e.measure(ctx, spec)
+	if w.Healthy || ctx.Err() != nil {
+		return w
+	}
+	e.progress("%s: %s — measuring again", spec.label, summary(w))
+	again := e.measure(ctx, spec)
+	again.Retried = true
+	again.FirstFPSP10 = w.FPSP10
+	return again
 }
 
 // summary is a window in one progress line.

@@ -58,7 +58,9 @@ type Window struct {
 	JoinP95 float64 `json:"join_ms_p95"`
 	JoinAll float64 `json:"join_ms_p50_all"` // every receiver, first complete frame for counting ones
 
-	Healthy bool `json:"healthy"`
+	Healthy     bool    `json:"healthy"`
+	Retried     bool    `json:"retried,omitempty"`       // measured twice: the first window missed the frame rate
+	FirstFPSP10 float64 `json:"first_fps_p10,omitempty"` // what the first window saw
 }
 
 type counters struct {
