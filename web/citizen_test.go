@@ -239,7 +239,8 @@ func TestCitizenAdmission(t *testing.T) {
 	// The call page joins by itself and goes to the survey afterwards.
 	rec := s.do(call{method: "GET", path: "/i/" + token + "/call?lang=tr"})
 	body := rec.Body.String()
-	for _, want := range []string{`data-autojoin="on"`, `data-after-leave="/i/` + token + `/survey"`, `lang="tr"`, `data-token="` + token + `"`} {
+	for _, want := range []string{`data-autojoin="on"`, `data-after-leave="/i/` + token + `/survey"`, `lang="tr"`, `data-token="` + token + `"`,
+		"Mikrofonunuz açık.", "Görüşmeden ayrıl"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("call page lacks %q", want)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -50,6 +51,28 @@ func (d joinData) T(id, fallback string) string {
 		return fallback
 	}
 	return d.L.T(id, nil)
+}
+
+// callTexts are the call page's status and button texts the script shows
+// in the page's language.
+var callTexts = []string{"loading", "check_all_ok", "call_connected", "call_recording_notice", "call_reconnecting",
+	"call_reconnect_failed", "call_ended", "call_mute", "call_unmute", "call_muted", "call_microphone_on",
+	"call_camera_off", "call_camera_on", "call_camera_is_off", "call_camera_is_on"}
+
+// I18N is the script's texts as JSON for data-i18n; empty without a language.
+func (d joinData) I18N() string {
+	if d.L == nil {
+		return ""
+	}
+	m := make(map[string]string, len(callTexts))
+	for _, id := range callTexts {
+		m[id] = d.L.T(id, nil)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // Lang and Dir are the <html> attributes.

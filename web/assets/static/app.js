@@ -18,6 +18,9 @@
   const autoJoin = main.dataset.autojoin === 'on';
   const afterLeave = main.dataset.afterLeave || '';
   const waitingRoom = main.dataset.waitingRoom || '';
+  // Texts in the page's language (citizen journey); English otherwise.
+  const texts = main.dataset.i18n ? JSON.parse(main.dataset.i18n) : {};
+  const tr = (id, english) => texts[id] || english;
 
   const el = {
     status: document.getElementById('status'),
@@ -116,7 +119,7 @@
       el.join.disabled = false;
       return;
     }
-    setState('preview', 'Asking for your camera and microphone…');
+    setState('preview', tr('loading', 'Asking for your camera and microphone…'));
     try {
       s.local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: videoConstraints() });
     } catch (err) {
@@ -127,7 +130,7 @@
       return;
     }
     el.preview.srcObject = s.local;
-    setState('preview', 'Your camera and microphone work. Press “Join the appointment” when you are ready.');
+    setState('preview', tr('check_all_ok', 'Your camera and microphone work. Press “Join the appointment” when you are ready.'));
     el.join.disabled = false;
   }
 
@@ -182,7 +185,7 @@
       }
       s.ws = null;
       if (s.state === 'connecting' || s.state === 'connected' || s.state === 'reconnecting') {
-        reconnect('The connection was interrupted. Reconnecting…');
+        reconnect(tr('call_reconnecting', 'The connection was interrupted. Reconnecting…'));
       }
     };
   }
@@ -261,10 +264,10 @@
       case 'left':
         return; // our own leave; already handled
       case 'shutdown':
-        reconnect('The video service is restarting. We will reconnect you in a moment.');
+        reconnect(tr('call_reconnecting', 'The video service is restarting. We will reconnect you in a moment.'));
         return;
       default:
-        reconnect('The connection was lost. Reconnecting…');
+        reconnect(tr('call_reconnecting', 'The connection was lost. Reconnecting…'));
     }
   }
 
@@ -303,14 +306,14 @@
       switch (pc.connectionState) {
         case 'connected':
           s.reconnects = 0;
-          setState('connected', 'You are connected.' + (publishes ? ' Others can see and hear you.' : '') +
-            ' Recording is prohibited.');
+          setState('connected', texts.call_connected ? texts.call_connected + ' ' + texts.call_recording_notice
+            : 'You are connected.' + (publishes ? ' Others can see and hear you.' : '') + ' Recording is prohibited.');
           break;
         case 'disconnected':
-          setState('reconnecting', 'The connection is unstable. Please wait…');
+          setState('reconnecting', tr('call_reconnecting', 'The connection is unstable. Please wait…'));
           break;
         case 'failed':
-          reconnect('The connection was lost. Reconnecting…');
+          reconnect(tr('call_reconnecting', 'The connection was lost. Reconnecting…'));
           break;
       }
     };
@@ -408,7 +411,7 @@
   function reconnect(text) {
     stopCall();
     if (s.reconnects >= MAX_RECONNECTS) {
-      setState('error', 'We could not reconnect you. Please check your internet connection and press “Join the appointment” again.');
+      setState('error', tr('call_reconnect_failed', 'We could not reconnect you. Please check your internet connection and press “Join the appointment” again.'));
       s.reconnects = 0;
       showPrejoin();
       return;
@@ -424,14 +427,14 @@
   function join() {
     el.join.disabled = true;
     s.reconnects = 0;
-    setState('connecting', 'Connecting…');
+    setState('connecting', tr('loading', 'Connecting…'));
     connect();
   }
 
   function leave() {
     send({ type: 'leave' });
     stopCall();
-    setState('left', 'You have left the appointment. You can close this page, or join again.');
+    setState('left', tr('call_ended', 'You have left the appointment. You can close this page, or join again.'));
     if (afterLeave) {
       location.assign(afterLeave);
       return;
@@ -446,8 +449,8 @@
       track.enabled = !s.micMuted;
     }
     el.mic.setAttribute('aria-pressed', String(s.micMuted));
-    el.mic.textContent = s.micMuted ? 'Unmute microphone' : 'Mute microphone';
-    el.status.textContent = s.micMuted ? 'Your microphone is muted.' : 'Your microphone is on.';
+    el.mic.textContent = s.micMuted ? tr('call_unmute', 'Unmute microphone') : tr('call_mute', 'Mute microphone');
+    el.status.textContent = s.micMuted ? tr('call_muted', 'Your microphone is muted.') : tr('call_microphone_on', 'Your microphone is on.');
     send({ type: 'mute', audio: s.micMuted });
   }
 
@@ -486,8 +489,8 @@
       el.cam.disabled = false;
     }
     el.cam.setAttribute('aria-pressed', String(s.camOff));
-    el.cam.textContent = s.camOff ? 'Turn camera on' : 'Turn camera off';
-    el.status.textContent = s.camOff ? 'Your camera is off.' : 'Your camera is on.';
+    el.cam.textContent = s.camOff ? tr('call_camera_on', 'Turn camera on') : tr('call_camera_off', 'Turn camera off');
+    el.status.textContent = s.camOff ? tr('call_camera_is_off', 'Your camera is off.') : tr('call_camera_is_on', 'Your camera is on.');
     send({ type: 'mute', video: s.camOff });
   }
 
