@@ -93,6 +93,8 @@ func registerConsole(r *gin.Engine, cfg Config) error {
 	in.POST("/appointments/:id/decline", c.decline)
 	in.POST("/appointments/:id/invite", c.invite)
 	in.POST("/appointments/:id/end", c.end)
+	in.POST("/appointments/:id/noshow", c.noShow)
+	in.POST("/appointments/:id/invitations/:inv/revoke", c.revoke)
 
 	ad := in.Group("/admin", c.requireAdmin)
 	registerAdmin(ad, c)

@@ -160,13 +160,18 @@ func (c *console) mailInvite(ctx *gin.Context, a storage.Appointment, inv storag
 // end marks the appointment done: from now on no invitation of it opens the
 // room. Ending the media session of people still in it needs a rooms API
 // that does not exist yet; they stay until they leave.
-func (c *console) end(ctx *gin.Context) {
+func (c *console) end(ctx *gin.Context) { c.close(ctx, storage.StatusDone) }
+
+// noShow records that the citizen did not come; the links stop working too.
+func (c *console) noShow(ctx *gin.Context) { c.close(ctx, storage.StatusNoShow) }
+
+func (c *console) close(ctx *gin.Context, to storage.Status) {
 	a, ok := c.appointment(ctx)
 	if !ok {
 		return
 	}
 	s := current(ctx)
-	err := c.st.SetAppointmentStatus(ctx.Request.Context(), s.AdvisorID, a.ID, storage.StatusDone)
+	err := c.st.SetAppointmentStatus(ctx.Request.Context(), s.AdvisorID, a.ID, to)
 	switch {
 	case errors.Is(err, storage.ErrTooLate):
 		c.renderAppointment(ctx, http.StatusConflict, a, nil, inviteForm{}, c.text(ctx).T("console.error.notbooked"))
@@ -177,6 +182,33 @@ func (c *console) end(ctx *gin.Context) {
 	}
 	for _, e := range c.lobby.Waiting(roomID(a.ID)) {
 		c.lobby.Leave(e.ID)
+	}
+	seeOther(ctx, back(ctx, a.ID))
+}
+
+// revoke stops one invitation's link from working (e.g. an interpreter
+// invited by mistake); storage audits it.
+func (c *console) revoke(ctx *gin.Context) {
+	a, ok := c.appointment(ctx)
+	if !ok {
+		return
+	}
+	invID, err := pathID(ctx, "inv")
+	if err != nil {
+		c.notFound(ctx)
+		return
+	}
+	found := false
+	for _, inv := range a.Invitations {
+		found = found || inv.ID == invID
+	}
+	if !found {
+		c.notFound(ctx)
+		return
+	}
+	if err := c.st.RevokeInvitation(ctx.Request.Context(), current(ctx).AdvisorID, invID); err != nil {
+		c.fail(ctx, err)
+		return
 	}
 	seeOther(ctx, back(ctx, a.ID))
 }

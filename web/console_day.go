@@ -33,6 +33,7 @@ type apptRow struct {
 
 // invRow is one invitation, without its token (only the hash is stored).
 type invRow struct {
+	ID                       uint
 	Role, Name, Email, Valid string
 	Revoked                  bool
 }
@@ -123,7 +124,7 @@ func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Ap
 		Status: string(a.Status), StatusText: tr.T("console.status." + string(a.Status)), Citizen: a.CitizenName,
 		Booked: a.Status == storage.StatusBooked}
 	for _, inv := range a.Invitations {
-		r.Invitations = append(r.Invitations, invRow{Role: tr.T("console.role." + string(inv.Role)), Name: inv.DisplayName,
+		r.Invitations = append(r.Invitations, invRow{ID: inv.ID, Role: tr.T("console.role." + string(inv.Role)), Name: inv.DisplayName,
 			Email: inv.Email, Valid: inv.ValidFrom.In(zone).Format("15:04") + "–" + inv.ValidUntil.In(zone).Format("15:04"),
 			Revoked: inv.RevokedAt != nil})
 	}

@@ -386,3 +386,47 @@ func TestConsoleDayGerman(t *testing.T) {
 	p = b.do(req)
 	consoleMustContain(t, p.body, "Weitere Person einladen", `<option value="ar" lang="ar" >العربية</option>`, `data-confirm="Diesen Termin beenden?`)
 }
+
+func TestConsoleNoShowAndRevoke(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	p := b.post(apptPath(id, "/invite"), url.Values{"role": {"counsel"}, "name": {"Rita Recht"}, "language": {"de"}})
+	m := linkRE.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no link\n%s", p.body)
+	}
+	inv, _, err := e.st.InvitationByToken(t.Context(), m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	consoleMustContain(t, p.body, apptPath(id, "/invitations/"+itoaU(inv.ID)+"/revoke"), "Revoke link")
+	if p := b.post(apptPath(id, "/invitations/9999/revoke"), nil); p.code != http.StatusNotFound {
+		t.Fatalf("revoke an invitation of no appointment of ours: %d", p.code)
+	}
+	if p := b.post(apptPath(id, "/invitations/"+itoaU(inv.ID)+"/revoke"), nil); p.code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", p.code)
+	}
+	if _, _, err := e.st.InvitationByToken(t.Context(), m[2]); err == nil {
+		t.Fatal("a revoked link still opens")
+	}
+	consoleMustContain(t, b.get(apptPath(id, "")).body, "(revoked)")
+
+	if p := b.post(apptPath(id, "/noshow"), nil); p.code != http.StatusSeeOther {
+		t.Fatalf("no-show: %d", p.code)
+	}
+	a, _ := e.st.Appointment(t.Context(), id)
+	if a.Status != storage.StatusNoShow {
+		t.Fatalf("status %s", a.Status)
+	}
+	if _, _, err := e.st.AuthorizeInvitation(t.Context(), e.seed.JoinToken); err == nil {
+		t.Fatal("the citizen's link opens a no-show appointment")
+	}
+	acts := e.auditActions()
+	for _, want := range []string{"invitation.revoke", "appointment.no_show"} {
+		if !consoleHas(acts, want) {
+			t.Errorf("audit lacks %s: %v", want, acts)
+		}
+	}
+}

@@ -29,6 +29,8 @@ var consoleDE = map[string]string{
 	"console.admit": "Einlassen", "console.decline": "Ablehnen", "console.enter": "Raum betreten", "console.end.confirm": "Diesen Termin beenden? Seine Links funktionieren dann nicht mehr.",
 	"console.end": "Termin beenden",
 
+	"console.noshow": "Nicht erschienen", "console.noshow.confirm": "Festhalten, dass die Person nicht erschienen ist? Die Links funktionieren dann nicht mehr.",
+	"console.revoke": "Link widerrufen", "console.revoke.confirm": "Diesen Link widerrufen? Er funktioniert sofort nicht mehr.",
 	"console.role.citizen": "Bürgerin/Bürger", "console.role.interpreter": "Dolmetschende", "console.role.guardian": "Betreuende",
 	"console.role.counsel": "Rechtsbeistand", "console.role.attendee": "Teilnehmende", "console.role.advisor": "Beratende",
 	"console.invite.title": "Weitere Person einladen", "console.invite.role": "Rolle", "console.invite.name": "Name",

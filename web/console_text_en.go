@@ -29,6 +29,8 @@ var consoleEN = map[string]string{
 	"console.admit": "Admit", "console.decline": "Decline", "console.enter": "Enter the room", "console.end.confirm": "End this appointment? Its links stop working.",
 	"console.end": "End the appointment",
 
+	"console.noshow": "Citizen did not come", "console.noshow.confirm": "Record that the citizen did not come? The links stop working.",
+	"console.revoke": "Revoke link", "console.revoke.confirm": "Revoke this link? It stops working at once.",
 	"console.role.citizen": "citizen", "console.role.interpreter": "interpreter", "console.role.guardian": "guardian",
 	"console.role.counsel": "legal counsel", "console.role.attendee": "attendee", "console.role.advisor": "advisor",
 	"console.invite.title": "Invite another participant", "console.invite.role": "Role", "console.invite.name": "Name",
