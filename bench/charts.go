@@ -17,7 +17,7 @@ type series struct {
 	ys   []float64
 }
 
-var chartColours = []color.RGBA{{0x1f, 0x77, 0xb4, 255}, {0xd6, 0x27, 0x28, 255}, {0x2c, 0xa0, 0x2c, 255}, {0x94, 0x67, 0xbd, 255}}
+var chartColours = []color.RGBA{{0x1f, 0x77, 0xb4, 255}, {0xd6, 0x27, 0x28, 255}, {0x2c, 0xa0, 0x2c, 255}, {0x94, 0x67, 0xbd, 255}, {0x8c, 0x56, 0x4b, 255}}
 
 // lineChart draws series against a shared x axis into path.
 func lineChart(path, title, x, y string, ss []series) error {
@@ -119,6 +119,7 @@ func (r *Report) charts(dir string) ([]string, error) {
 		if err := add("calls_cpu.png", lineChart(filepath.Join(dir, "calls_cpu.png"), "1:1 calls: CPU", "concurrent 1:1 calls", "% of one core", []series{
 			rampSeries(c, "server", func(w Window) float64 { return w.ServerCPU }),
 			rampSeries(c, "load generator", func(w Window) float64 { return w.BenchCPU }),
+			rampSeries(c, "other processes", func(w Window) float64 { return w.OtherCPU }),
 		})); err != nil {
 			return files, err
 		}
@@ -136,6 +137,7 @@ func (r *Report) charts(dir string) ([]string, error) {
 			rampSeries(g, "server RSS MB", func(w Window) float64 { return w.ServerRSSMB }),
 			rampSeries(g, "video encoders ×10", func(w Window) float64 { return 10 * float64(w.VideoEncoders) }),
 			rampSeries(g, "load generator CPU %", func(w Window) float64 { return w.BenchCPU }),
+			rampSeries(g, "other processes CPU %", func(w Window) float64 { return w.OtherCPU }),
 		})); err != nil {
 			return files, err
 		}

@@ -51,7 +51,8 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		p("| PSNR of the received composite against the expected picture | %.1f dB |\n", h.PSNR)
 	}
 	p("| stamps read / unreadable / in the wrong cell | %d / %d / %d |\n", h.StampsRead, h.StampsUnreadable, h.LayoutMismatches)
-	p("| server peak RSS in any window | %.0f MB |\n\n", h.ServerRSSMaxMB)
+	p("| server peak RSS in any window | %.0f MB |\n", h.ServerRSSMaxMB)
+	p("| other processes on the machine during the windows (mean) | %.0f %% of one core |\n\n", h.OtherCPUMean)
 
 	for _, c := range charts {
 		p("![%s](%s)\n\n", strings.TrimSuffix(c, ".png"), c)
@@ -80,7 +81,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		windowTable(b, r.Group.Steps)
 	}
 	p("## How to read this\n\n")
-	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench CPU* column.\n")
+	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench* column, and *other* is what everything else on the machine used in the window (from /proc/stat: other people's builds and tests on a shared machine). With 2 cores, server + bench + other cannot exceed 200 %%: when *other* is large, the server was starved and its figures are a floor, not its capacity.\n")
 	p("- **fps** is what each receiver got: decoded pictures for analysing receivers, complete frames (RTP marker bits) for counting ones. A step is healthy when the 10th-percentile receiver gets ≥ 90 %% of 15 fps; a step that misses it is measured a second time before it counts (the machine is shared), and the second window is reported.\n")
 	p("- **Latency** is from the moment a live camera stamps a frame (frame number and send time in a block barcode, the same machine clock) to the moment a receiver has decoded a composite showing it; only the first sight of each frame counts. It includes the publisher's encode (pion/mediadevices' libvpx, which offers no speed setting, so libvpx picks its own and takes up to a frame interval), the server's jitter buffer, decode, the wait for the next mixer tick (up to 67 ms), compose, encode and the receiver's decode.\n")
 	p("- **From send** is the same latency minus the camera's encode time of that very frame: from the encoded frame leaving the publisher to the composite showing it being decoded — what the server and the network add.\n")
@@ -109,7 +110,7 @@ func encoderSource(r *Report) string {
 }
 
 func windowTable(b *strings.Builder, ws []Window) {
-	b.WriteString("| load | server CPU % | RSS MB | bench CPU % | video encoders | receivers (tiers) | fps p10 / mean | down kbit/s | loss % | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
+	b.WriteString("| load | server CPU % | RSS MB | bench / other CPU % | video encoders | receivers (tiers) | fps p10 / mean | down kbit/s | loss % | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, w := range ws {
 		lat, send, psnr, join, fresh := "–", "–", "–", "–", "–"
@@ -133,8 +134,8 @@ func windowTable(b *strings.Builder, ws []Window) {
 		if w.Retried {
 			healthy += fmt.Sprintf(" (2nd window; 1st: p10 %.1f fps)", w.FirstFPSP10)
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f | %d | %d (%s) | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
-			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.VideoEncoders, w.Receivers, formatTiers(w.Tiers), w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,
+		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f / %.0f | %d | %d (%s) | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
+			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.OtherCPU, w.VideoEncoders, w.Receivers, formatTiers(w.Tiers), w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,
 			lat, send, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
 	}
 	b.WriteString("\n")

@@ -100,3 +100,34 @@ func CPUPercent(a, b ProcSample) float64 {
 	}
 	return 100 * float64(b.CPU-a.CPU) / float64(wall)
 }
+
+// MachineCPU is the whole machine's busy time so far (all cores, from the
+// first line of /proc/stat: everything but idle and iowait).
+func MachineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read machine cpu: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseMachineStat(line)
+}
+
+// parseMachineStat reads "cpu user nice system idle iowait irq softirq steal ...".
+func parseMachineStat(line string) (time.Duration, error) {
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, fmt.Errorf("parse /proc/stat line %.40q", line)
+	}
+	var busy int64
+	for i, v := range f[1:min(len(f), 9)] { // user..steal; guest time is already in user
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("parse /proc/stat field %d %q", i+1, v)
+		}
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / clockTicks, nil
+}

@@ -80,6 +80,7 @@ type Headlines struct {
 	DownKbpsGroup     float64 `json:"down_kbps_group"`
 	SFUDownKbpsGroup  float64 `json:"sfu_down_kbps_group"`
 	ServerRSSMaxMB    float64 `json:"server_rss_max_mb"`
+	OtherCPUMean      float64 `json:"other_cpu_mean_pct"` // other processes on the machine during the windows
 	ReceiversAnalysed int     `json:"windows_measured"`
 }
 
@@ -175,13 +176,16 @@ func (r *Report) summarise() {
 			"the server's per-receiver adaptation (GCC on transport-wide feedback) took delay from CPU contention on this shared machine for congestion. "+
 			"Their lower frame rate (12 or 10 fps by tier) counts against the 15 fps target, as a user would see it.", lowered))
 	}
+	var other []float64
 	for _, w := range windows {
+		other = append(other, w.OtherCPU)
 		h.LayoutMismatches += w.LayoutMismatch
 		h.StampsUnreadable += w.Unreadable
 		h.StampsRead += w.StampsRead
 		h.ServerRSSMaxMB = max(h.ServerRSSMaxMB, w.ServerRSSMB)
 	}
 	h.ReceiversAnalysed = len(windows)
+	h.OtherCPUMean = round(mean(other), 1)
 }
 
 // write saves report.json, report.md and the charts in dir.
@@ -235,4 +239,5 @@ func (r *Report) printHeadlines(w io.Writer) {
 		fmt.Fprintf(w, "  PSNR of the received composite:              %.1f dB\n", h.PSNR)
 	}
 	fmt.Fprintf(w, "  stamps read %d, unreadable %d, layout mismatches %d\n", h.StampsRead, h.StampsUnreadable, h.LayoutMismatches)
+	fmt.Fprintf(w, "  other processes on the machine during the windows: %.0f %% of one core on average\n", h.OtherCPUMean)
 }

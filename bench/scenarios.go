@@ -198,7 +198,7 @@ func summary(w Window) string {
 	if w.LayoutMismatch > 0 || w.Unreadable > 0 {
 		s += fmt.Sprintf(" | stamps unreadable %d, layout mismatches %d", w.Unreadable, w.LayoutMismatch)
 	}
-	s += fmt.Sprintf(" | bench CPU %.0f%%", w.BenchCPU)
+	s += fmt.Sprintf(" | bench CPU %.0f%%, others %.0f%%", w.BenchCPU, w.OtherCPU)
 	if w.Healthy {
 		return s + " | healthy"
 	}

@@ -164,3 +164,22 @@ func TestPercentileAndMean(t *testing.T) {
 		t.Error("mean or empty percentile wrong")
 	}
 }
+
+func TestParseMachineStat(t *testing.T) {
+	busy, err := parseMachineStat("cpu  100 5 50 1000 20 3 2 10 7 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// user+nice+system+irq+softirq+steal = 100+5+50+3+2+10 ticks.
+	if busy != 1700*time.Millisecond {
+		t.Fatalf("busy %v, want 1.7s", busy)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5", "cpu 1 2 x 4 5"} {
+		if _, err := parseMachineStat(bad); err == nil {
+			t.Errorf("parseMachineStat(%q) accepted", bad)
+		}
+	}
+	if _, err := MachineCPU(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -19,6 +19,8 @@ type Window struct {
 	ServerRSSMB   float64 `json:"server_rss_mb"`
 	ServerThreads int     `json:"server_threads"`
 	BenchCPU      float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
+	OtherCPU      float64 `json:"other_cpu_pct"` // everything else on the machine (other users' work), % of one core
+	LoadAvg       string  `json:"load_average"`  // at the end of the window
 
 	VideoEncoders  int    `json:"video_encoders"`
 	AudioEncoders  int    `json:"audio_encoders,omitempty"`
@@ -109,12 +111,15 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	now := e.clock.Now()
 	s0, _ := ReadProc(e.serverPID, now)
 	b0, _ := ReadProc(procSelf, now)
+	m0, merr := MachineCPU()
 	t0 := now
 	e.wait(ctx, spec.dur)
 	now = e.clock.Now()
 	s1, _ := ReadProc(e.serverPID, now)
 	b1, _ := ReadProc(procSelf, now)
+	m1, merr1 := MachineCPU()
 	secs := now.Sub(t0).Seconds()
+	w.LoadAvg = loadAverage()
 	w.Seconds = round(secs, 2)
 	for _, m := range ms {
 		if m.analyser != nil {
@@ -127,6 +132,14 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 		w.ServerThreads = s1.Threads
 	}
 	w.BenchCPU = round(CPUPercent(b0, b1), 1)
+	if merr == nil && merr1 == nil && secs > 0 {
+		machine := 100 * (m1 - m0).Seconds() / secs
+		own := w.BenchCPU
+		if e.serverPID != 0 {
+			own += CPUPercent(s0, s1)
+		}
+		w.OtherCPU = round(max(machine-own, 0), 1)
+	}
 
 	// Upstream per publisher, then per room, for the SFU comparison.
 	upKbps := make([]float64, len(ms))
