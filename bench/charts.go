@@ -170,10 +170,10 @@ func (r *Report) charts(dir string) ([]string, error) {
 			return files, err
 		}
 	}
-	if f := r.FFmpeg; f != nil && f.CPUPctAt15FPS > 0 && r.Headlines.RoomServerCPU > 0 {
-		l := []string{fmt.Sprintf("room of %d at 15 fps", f.Publishers)}
-		if err := add("cpu_ratio.png", barChart(filepath.Join(dir, "cpu_ratio.png"), "CPU: nahbar server vs the ffmpeg command line", "% of one core", l,
-			"nahbar server (everything)", []float64{r.Headlines.RoomServerCPU}, "ffmpeg (video only)", []float64{f.CPUPctAt15FPS})); err != nil {
+	if f := r.FFmpeg; f != nil && f.CPUPerFrame > 0 && r.Headlines.RoomCPUPerFrame > 0 {
+		l := []string{fmt.Sprintf("room of %d", f.Publishers)}
+		if err := add("cpu_ratio.png", barChart(filepath.Join(dir, "cpu_ratio.png"), "CPU per composed output frame: nahbar vs ffmpeg", "ms of CPU", l,
+			"nahbar server (everything)", []float64{r.Headlines.RoomCPUPerFrame}, "ffmpeg command line (video only)", []float64{f.CPUPerFrame})); err != nil {
 			return files, err
 		}
 	}

@@ -28,6 +28,7 @@ type FFmpegResult struct {
 	CPUSeconds    float64  `json:"cpu_seconds"`
 	WallSeconds   float64  `json:"wall_seconds"`
 	CPUPctAt15FPS float64  `json:"cpu_pct_at_15fps"` // CPU time per frame set × 15, in % of one core
+	CPUPerFrame   float64  `json:"cpu_ms_per_output_frame"`
 	Command       []string `json:"command"`
 	Error         string   `json:"error,omitempty"`
 }
@@ -66,6 +67,7 @@ func (e *env) runFFmpeg(ctx context.Context, p int, dir string) (*FFmpegResult, 
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	res.CPUSeconds = round(cpu.Seconds(), 2)
 	res.CPUPctAt15FPS = round(100*cpu.Seconds()/float64(e.opts.FFmpegFrames)*SourceFPS, 1)
+	res.CPUPerFrame = round(float64(cpu)/float64(time.Millisecond)/float64(e.opts.FFmpegFrames*p), 2)
 	return res, nil
 }
 

@@ -52,7 +52,7 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 	progress := func(format string, a ...any) {
 		fmt.Fprintf(stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
 	}
-	ctx, cancel := context.WithDeadline(ctx, start.Add(opts.Budget+30*time.Second))
+	ctx, cancel := context.WithDeadline(ctx, start.Add(opts.Budget+10*time.Second))
 	defer cancel()
 	raiseFileLimit(log)
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {

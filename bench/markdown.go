@@ -29,9 +29,9 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		p("| server CPU of a %d-publisher room | **%.1f %%** of one core |\n", h.RoomPublishers, h.RoomServerCPU)
 	}
 	if h.FFmpegCPU > 0 {
-		p("| the ffmpeg command line doing the same video work | %.1f %% of one core |\n", h.FFmpegCPU)
+		p("| the ffmpeg command line doing the same video work | %.1f %% of one core at 15 fps, %.2f ms CPU per output frame |\n", h.FFmpegCPU, h.FFmpegCPUPerFrame)
 		if h.CPURatio > 0 {
-			p("| CPU ratio nahbar ÷ ffmpeg | **%.2f** |\n", h.CPURatio)
+			p("| CPU ratio nahbar ÷ ffmpeg, per composed output frame | **%.2f** (%.2f vs %.2f ms; in %% of a core: %.2f) |\n", h.CPURatio, h.RoomCPUPerFrame, h.FFmpegCPUPerFrame, h.CPURatioPct)
 		}
 	}
 	if r.Group != nil {
@@ -60,9 +60,9 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 
 	if f := r.FFmpeg; f != nil {
 		p("## Baseline: the ffmpeg command line\n\n")
-		p("The media work of a room of %d publishers — %d VP8 decodes, every source scaled once to its cell (area filter), %d compositions of the %d others on a black 640x360 canvas, %d libvpx encodes with the server's tier settings (realtime, cpu-used 12, %d kbit/s CBR, one thread) — on %d pre-encoded frames per input, as fast as it runs. CPU time from the kernel (rusage): %.2f s user+system in %.2f s wall = **%.1f %% of one core** at 15 fps.",
-			f.Publishers, f.Publishers, f.Publishers, f.Publishers-1, f.Publishers, tierKbps, f.Frames, f.CPUSeconds, f.WallSeconds, f.CPUPctAt15FPS)
-		p(" The server's figure includes everything else it does (Opus decode, mix and encode, RTP, SRTP, RTCP, ICE, signalling), so the ratio is conservative for nahbar.\n\n")
+		p("The media work of a room of %d publishers — %d VP8 decodes, every source scaled once to its cell (area filter), %d compositions of the %d others on a black 640x360 canvas, %d libvpx encodes with the server's tier settings (realtime, cpu-used 12, %d kbit/s CBR, one thread) — on %d pre-encoded frames per input, as fast as it runs. CPU time from the kernel (rusage): %.2f s user+system in %.2f s wall = **%.1f %% of one core** at 15 fps, %.2f ms per output frame.",
+			f.Publishers, f.Publishers, f.Publishers, f.Publishers-1, f.Publishers, tierKbps, f.Frames, f.CPUSeconds, f.WallSeconds, f.CPUPctAt15FPS, f.CPUPerFrame)
+		p(" The server's figure includes everything else it does (Opus decode, mix and encode, RTP, SRTP, RTCP, ICE, signalling), so the ratio is conservative for nahbar. The ratio is taken per composed output frame (server CPU time in the window ÷ frames its outputs delivered), which stays fair when the server, on a shared machine, delivered fewer than 15 frames a second.\n\n")
 		if f.Error != "" {
 			p("It failed: `%s`\n\n", f.Error)
 		}

@@ -59,7 +59,7 @@ func preset(mode string) Options {
 		o.AttendeeSteps = []int{30, 150, 300}
 		o.FFmpegFrames = 150
 		o.Window, o.RoomWindow, o.Settle = 3*time.Second, 5*time.Second, 1500*time.Millisecond
-		o.Budget = 110 * time.Second
+		o.Budget = 100 * time.Second
 	}
 	return o
 }

@@ -45,13 +45,16 @@ type Machine struct {
 
 // Headlines are the figures the issue asks for, taken from the scenarios.
 type Headlines struct {
-	CallsHealthy      int     `json:"calls_healthy"`           // concurrent 1:1 calls at ≥ 90 % fps
-	CallsLimited      string  `json:"calls_limited_by"`        // why the ramp stopped
-	RoomPublishers    int     `json:"room_publishers"`         // the room the CPU figures are for
-	RoomServerCPU     float64 `json:"room_server_cpu_pct"`     // % of one core
-	FFmpegCPU         float64 `json:"ffmpeg_cpu_pct"`          // the same media work on the ffmpeg command line
-	CPURatio          float64 `json:"cpu_ratio_nahbar_ffmpeg"` // nahbar ÷ ffmpeg
-	SFURatioRoom      float64 `json:"sfu_ratio_room"`          // SFU downstream ÷ nahbar downstream per receiver
+	CallsHealthy      int     `json:"calls_healthy"`               // concurrent 1:1 calls at ≥ 90 % fps
+	CallsLimited      string  `json:"calls_limited_by"`            // why the ramp stopped
+	RoomPublishers    int     `json:"room_publishers"`             // the room the CPU figures are for
+	RoomServerCPU     float64 `json:"room_server_cpu_pct"`         // % of one core
+	FFmpegCPU         float64 `json:"ffmpeg_cpu_pct"`              // the same media work on the ffmpeg command line
+	CPURatio          float64 `json:"cpu_ratio_nahbar_ffmpeg"`     // nahbar ÷ ffmpeg, CPU time per composed output frame
+	CPURatioPct       float64 `json:"cpu_ratio_pct_nahbar_ffmpeg"` // nahbar ÷ ffmpeg, % of a core at the frame rate each achieved
+	RoomCPUPerFrame   float64 `json:"room_server_cpu_ms_per_output_frame"`
+	FFmpegCPUPerFrame float64 `json:"ffmpeg_cpu_ms_per_output_frame"`
+	SFURatioRoom      float64 `json:"sfu_ratio_room"` // SFU downstream ÷ nahbar downstream per receiver
 	SFURatioGroup     float64 `json:"sfu_ratio_group"`
 	AttendeesHealthy  int     `json:"attendees_healthy"`
 	AttendeesLimited  string  `json:"attendees_limited_by"`
@@ -141,8 +144,13 @@ func (r *Report) summarise() {
 	}
 	if r.FFmpeg != nil && r.FFmpeg.Error == "" {
 		h.FFmpegCPU = r.FFmpeg.CPUPctAt15FPS
+		h.FFmpegCPUPerFrame = r.FFmpeg.CPUPerFrame
 		if room != nil && room.Load == r.FFmpeg.Publishers && h.FFmpegCPU > 0 && room.ServerCPU > 0 {
-			h.CPURatio = round(room.ServerCPU/h.FFmpegCPU, 2)
+			h.CPURatioPct = round(room.ServerCPU/h.FFmpegCPU, 2)
+			h.RoomCPUPerFrame = room.ServerCPUPerFrame
+			if r.FFmpeg.CPUPerFrame > 0 {
+				h.CPURatio = round(room.ServerCPUPerFrame/r.FFmpeg.CPUPerFrame, 2)
+			}
 		}
 	}
 	if g := r.Group; g != nil {
@@ -220,7 +228,8 @@ func (r *Report) printHeadlines(w io.Writer) {
 		fmt.Fprintf(w, "  server CPU of a %d-publisher room:            %.1f %% of one core\n", h.RoomPublishers, h.RoomServerCPU)
 	}
 	if h.FFmpegCPU > 0 {
-		fmt.Fprintf(w, "  ffmpeg command line, same media work:        %.1f %% of one core → CPU ratio nahbar/ffmpeg %.2f\n", h.FFmpegCPU, h.CPURatio)
+		fmt.Fprintf(w, "  ffmpeg command line, same media work:        %.1f %% of one core (%.2f ms CPU per output frame)\n", h.FFmpegCPU, h.FFmpegCPUPerFrame)
+		fmt.Fprintf(w, "  CPU ratio nahbar ÷ ffmpeg per output frame:  %.2f (%.2f vs %.2f ms); per %% of a core: %.2f\n", h.CPURatio, h.RoomCPUPerFrame, h.FFmpegCPUPerFrame, h.CPURatioPct)
 	}
 	if r.Group != nil {
 		fmt.Fprintf(w, "  receive-only attendees of one session:       %d (%s)\n", h.AttendeesHealthy, h.AttendeesLimited)

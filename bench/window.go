@@ -15,12 +15,16 @@ type Window struct {
 	Load    int     `json:"load"` // calls, publishers or attendees, by scenario
 	Seconds float64 `json:"seconds"`
 
-	ServerCPU     float64 `json:"server_cpu_pct"` // % of one core
-	ServerRSSMB   float64 `json:"server_rss_mb"`
-	ServerThreads int     `json:"server_threads"`
-	BenchCPU      float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
-	OtherCPU      float64 `json:"other_cpu_pct"` // everything else on the machine (other users' work), % of one core
-	LoadAvg       string  `json:"load_average"`  // at the end of the window
+	ServerCPU   float64 `json:"server_cpu_pct"` // % of one core
+	ServerRSSMB float64 `json:"server_rss_mb"`
+	// ServerCPUPerFrame is the server's CPU time per composed frame delivered
+	// (each (view, tier) output counted once): the cost of the work actually
+	// done, which holds even when the server was starved of CPU.
+	ServerCPUPerFrame float64 `json:"server_cpu_ms_per_output_frame"`
+	ServerThreads     int     `json:"server_threads"`
+	BenchCPU          float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
+	OtherCPU          float64 `json:"other_cpu_pct"` // everything else on the machine (other users' work), % of one core
+	LoadAvg           string  `json:"load_average"`  // at the end of the window
 
 	VideoEncoders  int    `json:"video_encoders"`
 	AudioEncoders  int    `json:"audio_encoders,omitempty"`
@@ -177,13 +181,15 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	// A (view, tier) is one encoder on the server: the layout message names the
 	// view and gives the picture size of the receiver's tier (the track ids
 	// stay the same when the server switches a receiver's tier).
-	outputs := map[string]bool{}
+	outputs := map[string]uint64{} // output → most frames one of its receivers got
 	w.Tiers = map[string]int{}
 	for i, m := range ms {
+		out := m.peer.OutputTrack()
 		if l, ok := m.peer.Layout(); ok {
-			outputs[fmt.Sprintf("%s@%dx%d", l.View, l.Width, l.Height)] = true
-		} else if t := m.peer.OutputTrack(); t != "" {
-			outputs[t] = true
+			out = fmt.Sprintf("%s@%dx%d", l.View, l.Width, l.Height)
+		}
+		if out != "" {
+			outputs[out] = max(outputs[out], m.recv().frames-before[i].frames)
 		}
 		if receiverFilter != nil && !receiverFilter(m) {
 			continue
@@ -256,6 +262,13 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	w.JoinP95 = round(percentile(joins, 95), 0)
 	w.JoinAll = round(percentile(joinsAll, 50), 0)
 	w.VideoEncoders, w.EncodersSource = len(outputs), "distinct (view, picture size) pairs in the receivers' layout messages"
+	var frames uint64
+	for _, n := range outputs {
+		frames += n
+	}
+	if frames > 0 && e.serverPID != 0 && s0.Readable && s1.Readable {
+		w.ServerCPUPerFrame = round(float64(s1.CPU-s0.CPU)/float64(time.Millisecond)/float64(frames), 2)
+	}
 	if e.hasStats {
 		if st, err := e.api.Stats(ctx); err == nil {
 			w.VideoEncoders, w.AudioEncoders, w.EncodersSource = st.VideoEncoders, st.AudioEncoders, "server /api/v1/stats"
