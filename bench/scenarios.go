@@ -30,6 +30,10 @@ func (e *env) runCalls(ctx context.Context) (*RampResult, error) {
 	defer func() { closeAll(ms) }()
 	calls := 0
 	for si, target := range e.opts.CallSteps {
+		if ctx.Err() != nil {
+			res.Stopped = "the run's deadline passed"
+			break
+		}
 		if si > 0 && e.outOfTime(e.opts.Window) {
 			res.Stopped = fmt.Sprintf("time budget reached after %d calls", calls)
 			break
@@ -122,6 +126,10 @@ func (e *env) runGroup(ctx context.Context) (*RampResult, error) {
 	attendees := 0
 	isAttendee := func(m *member) bool { return m.role == "attendee" }
 	for si, target := range e.opts.AttendeeSteps {
+		if ctx.Err() != nil {
+			res.Stopped += "; the run's deadline passed"
+			break
+		}
 		if si > 0 && e.outOfTime(e.opts.Window+3*e.opts.Settle) {
 			res.Stopped = fmt.Sprintf("time budget reached after %d attendees", attendees)
 			break

@@ -124,6 +124,9 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	m1, merr1 := MachineCPU()
 	secs := now.Sub(t0).Seconds()
 	w.LoadAvg = loadAverage()
+	if ctx.Err() != nil {
+		w.Label += " (cut short: the run's deadline)"
+	}
 	w.Seconds = round(secs, 2)
 	for _, m := range ms {
 		if m.analyser != nil {
@@ -274,7 +277,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 			w.VideoEncoders, w.AudioEncoders, w.EncodersSource = st.VideoEncoders, st.AudioEncoders, "server /api/v1/stats"
 		}
 	}
-	w.Healthy = w.Receivers > 0 && w.FPSP10 >= 0.9*SourceFPS
+	w.Healthy = w.Receivers > 0 && w.FPSP10 >= 0.9*SourceFPS && ctx.Err() == nil
 	return w
 }
 
