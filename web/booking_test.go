@@ -195,3 +195,24 @@ func TestBookingWeekViewAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func FuzzParseDayAndPeriod(f *testing.F) {
+	f.Add("2026-03-02", "month")
+	f.Add("1999-12-31", "week")
+	f.Add("garbage", "x")
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	def := time.Date(2026, 3, 2, 10, 0, 0, 0, berlin)
+	f.Fuzz(func(t *testing.T, day, view string) {
+		d := parseDay(day, berlin, def)
+		from, to := period(view, d)
+		if !from.Before(to) || to.Sub(from) > 32*24*time.Hour {
+			t.Fatalf("period %v–%v for %q %q", from, to, day, view)
+		}
+		if d.Year() < 2000 || d.Year() > 2200 {
+			t.Fatalf("day %v accepted", d)
+		}
+	})
+}

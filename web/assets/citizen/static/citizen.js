@@ -226,8 +226,9 @@
         }
       } else if (state === 'admitted') {
         status.textContent = t(root, 'admitted');
+        document.title = t(root, 'admitted');
         es.close();
-        location.assign(root.dataset.call);
+        chime().finally(() => location.assign(root.dataset.call));
       } else if (state === 'declined') {
         status.textContent = t(root, 'declined');
         es.close();
@@ -288,6 +289,34 @@
   if (grid && grid.classList.contains('month')) {
     runGrid(grid);
   }
+  // The waiting room promises a sound when the call begins: two short tones
+  // (silently skipped where the browser does not allow sound yet).
+  function chime() {
+    return new Promise((resolve) => {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) {
+        resolve();
+        return;
+      }
+      try {
+        const ctx = new Ctx();
+        const now = ctx.currentTime;
+        [[660, 0], [880, 0.2]].forEach(([f, at]) => {
+          const o = ctx.createOscillator();
+          const g = ctx.createGain();
+          o.frequency.value = f;
+          g.gain.setValueAtTime(0.0001, now + at);
+          g.gain.exponentialRampToValueAtTime(0.2, now + at + 0.02);
+          g.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.18);
+          o.connect(g).connect(ctx.destination);
+          o.start(now + at);
+          o.stop(now + at + 0.2);
+        });
+      } catch (e) { /* no sound, go on */ }
+      setTimeout(resolve, 450);
+    });
+  }
+
   const check = document.getElementById('check');
   if (check) {
     runCheck(check);
