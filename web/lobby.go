@@ -251,3 +251,21 @@ func randomLobbyID() string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return "w-" + base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Sweep forgets decided (admitted or declined) entries that arrived more
+// than maxAge ago, so a long-running server does not keep every day's
+// citizens; waiting entries stay until their page leaves. It returns how
+// many were forgotten.
+func (l *Lobby) Sweep(maxAge time.Duration) int {
+	cutoff := l.now().Add(-maxAge)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for id, e := range l.entries {
+		if e.State != LobbyWaiting && e.Since.Before(cutoff) {
+			delete(l.entries, id)
+			n++
+		}
+	}
+	return n
+}

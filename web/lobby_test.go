@@ -114,3 +114,24 @@ func TestLobbyConcurrent(t *testing.T) {
 		t.Errorf("%d entries left", len(w))
 	}
 }
+
+func TestLobbySweep(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	l := NewLobby(clk.now)
+	old := l.Arrive("r", WaitingEntry{})
+	waiting := l.Arrive("r", WaitingEntry{})
+	if err := l.Admit("r", old); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(13 * time.Hour)
+	fresh := l.Arrive("r", WaitingEntry{})
+	_ = l.Decline("r", fresh)
+	if n := l.Sweep(12 * time.Hour); n != 1 {
+		t.Errorf("swept %d, want 1", n)
+	}
+	for id, want := range map[string]bool{old: false, waiting: true, fresh: true} {
+		if _, ok := l.State(id); ok != want {
+			t.Errorf("entry %s known=%v after sweep, want %v", id, ok, want)
+		}
+	}
+}

@@ -38,13 +38,6 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 			log.Warn("close storage", "err", err)
 		}
 	}()
-	purgeCtx, stopPurge := context.WithCancel(context.Background())
-	purgeDone := make(chan struct{})
-	go func() {
-		defer close(purgeDone)
-		purgeLoop(purgeCtx, db, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
-	}()
-	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
 	mailer, err := newMailer(cfg.SMTP, log.With("component", "mail"))
 	if err != nil {
 		return err
@@ -68,6 +61,13 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	store := web.NewStore(web.StoreConfig{})
 	lobby := web.NewLobby(time.Now)
 	auth := web.NewStoreAuthorizer(store, db, lobby, time.Now)
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		purgeLoop(purgeCtx, db, lobby, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
+	}()
+	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
 	mgr, err := rooms.NewManager(rooms.Config{
 		PublicIPs:  cfg.PublicIPs,
 		UDPPort:    cfg.UDPPort,
