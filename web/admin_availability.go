@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (c *console) renderAvailability(ctx *gin.Context, status int, a storage.Adv
 	d := availabilityData{Advisor: advisorRow{ID: a.ID, Name: a.Name, Email: a.Email}, Days: days, Exception: ef}
 	if d.Days == nil {
 		for _, wd := range weekOrder {
-			r := dayRow{Weekday: int(wd), NameID: "console.weekday." + strings.ToLower(wd.String()[:3])}
+			r := dayRow{Weekday: int(wd), NameID: "weekday_" + strconv.Itoa(int(wd))}
 			for _, w := range ws {
 				if w.Weekday == wd {
 					r.Start, r.End = hhmm(w.StartMinute), hhmm(w.EndMinute)
@@ -107,7 +108,7 @@ func (c *console) setWeekly(ctx *gin.Context) {
 	bad := ""
 	for _, wd := range weekOrder {
 		key := fmt.Sprint(int(wd))
-		r := dayRow{Weekday: int(wd), NameID: "console.weekday." + strings.ToLower(wd.String()[:3]),
+		r := dayRow{Weekday: int(wd), NameID: "weekday_" + strconv.Itoa(int(wd)),
 			Start: strings.TrimSpace(ctx.PostForm("start_" + key)), End: strings.TrimSpace(ctx.PostForm("end_" + key))}
 		days = append(days, r)
 		if r.Start == "" && r.End == "" {

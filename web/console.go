@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/i18n"
 	"github.com/nahbar/nahbar/storage"
 )
 
@@ -27,6 +28,7 @@ type console struct {
 	st       *storage.Store
 	lobby    *Lobby
 	log      *slog.Logger
+	cat      *i18n.Catalog
 	sessions *sessionStore
 	limiter  *loginLimiter
 	pages    map[string]*template.Template
@@ -65,6 +67,13 @@ func registerConsole(r *gin.Engine, cfg Config) error {
 		sessions: newSessionStore(cc.Now, cc.Rand, cc.SessionIdle, cc.SessionMax, cc.MaxSessions),
 		limiter:  newLoginLimiter(cc.Now, cc.LoginFailures, cc.LoginWindow, 100_000),
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
+	}
+	if c.cat = cc.Catalog; c.cat == nil {
+		cat, err := i18n.New()
+		if err != nil {
+			return fmt.Errorf("console: %w", err)
+		}
+		c.cat = cat
 	}
 	if err := c.loadTemplates(); err != nil {
 		return err

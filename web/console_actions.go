@@ -116,7 +116,7 @@ func (c *console) invite(ctx *gin.Context) {
 		return
 	}
 	link := c.baseURL(ctx) + c.cc.InvitePath + token
-	done := &invitedData{Name: inv.DisplayName, Role: tr.T("console.role." + f.Role), Link: link, Email: inv.Email}
+	done := &invitedData{Name: inv.DisplayName, Role: tr.T("role_" + f.Role), Link: link, Email: inv.Email}
 	if inv.Email != "" && c.cc.Mailer != nil {
 		if err := c.mailInvite(ctx, a, inv, link); err != nil {
 			c.log.Error("mail invitation", "appointment", a.ID, "invitation", inv.ID, "err", err)

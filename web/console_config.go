@@ -24,7 +24,7 @@ type ConsoleConfig struct {
 	// Mailer sends invitations to extra participants; nil: the console shows
 	// the link to copy instead.
 	Mailer InviteNotifier
-	// Catalog translates the console; nil: English.
+	// Catalog translates the console; nil: the embedded catalogue (i18n.New).
 	Catalog *i18n.Catalog
 	// InvitePath is where an invitation token is opened, e.g. "/i/" (default).
 	InvitePath string

@@ -94,7 +94,7 @@ func (c *console) day(ctx *gin.Context) {
 		return
 	}
 	tr := c.text(ctx)
-	d := dayData{Today: longDate(tr, now)}
+	d := dayData{Today: tr.longDate(now)}
 	ids := make([]string, 0, len(appts))
 	for _, a := range appts {
 		row, err := c.row(ctx, tr, s, a, zone)
@@ -124,7 +124,7 @@ func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Ap
 		Status: string(a.Status), StatusText: tr.T("console.status." + string(a.Status)), Citizen: a.CitizenName,
 		Booked: a.Status == storage.StatusBooked}
 	for _, inv := range a.Invitations {
-		r.Invitations = append(r.Invitations, invRow{ID: inv.ID, Role: tr.T("console.role." + string(inv.Role)), Name: inv.DisplayName,
+		r.Invitations = append(r.Invitations, invRow{ID: inv.ID, Role: tr.T("role_" + string(inv.Role)), Name: inv.DisplayName,
 			Email: inv.Email, Valid: inv.ValidFrom.In(zone).Format("15:04") + "–" + inv.ValidUntil.In(zone).Format("15:04"),
 			Revoked: inv.RevokedAt != nil})
 	}
@@ -218,7 +218,7 @@ func (c *console) waitingHTML(tr *consoleText, csrf string, apptID uint) (templa
 	for _, e := range es {
 		mins := int(now.Sub(e.Since).Minutes())
 		browser := strings.TrimSpace(e.Device.Browser + " " + e.Device.OS)
-		d.Entries = append(d.Entries, waitRow{ID: e.ID, Name: e.Name, Role: tr.T("console.role." + e.Role),
+		d.Entries = append(d.Entries, waitRow{ID: e.ID, Name: e.Name, Role: tr.T("role_" + e.Role),
 			Since: strconv.Itoa(mins), Browser: browser,
 			Camera: tr.T("console.device." + deviceWord(e.Device.Camera)), Mic: tr.T("console.device." + deviceWord(e.Device.Microphone)),
 			Connection: e.Device.Connection, CameraOK: e.Device.Camera == DeviceOK, MicOK: e.Device.Microphone == DeviceOK,
@@ -240,14 +240,3 @@ func deviceWord(s string) string {
 	}
 	return "unknown"
 }
-
-// longDate writes "Monday, 2 March 2026" in the console's language.
-func longDate(tr *consoleText, t time.Time) string {
-	wd := tr.T("console.weekday." + strings.ToLower(t.Weekday().String()[:3]))
-	if tr.lang == "de" {
-		return fmt.Sprintf("%s, %d. %s %d", wd, t.Day(), germanMonths[t.Month()-1], t.Year())
-	}
-	return fmt.Sprintf("%s, %d %s %d", wd, t.Day(), t.Month(), t.Year())
-}
-
-var germanMonths = [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}

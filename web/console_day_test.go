@@ -40,7 +40,7 @@ func TestConsoleWaitingAdmitDecline(t *testing.T) {
 	b.mustLogin("demo@nahbar.local", consoleAdminPW)
 	day := b.get("/console")
 	consoleMustContain(t, day.body, "Erika &lt;Mustermann&gt;", "Firefox 128 Android", "access denied", "good 2.1 Mbit/s 45 ms",
-		"waiting for 3 min", `aria-live="polite"`, "Deniz Dolmetscher", "interpreter", "not checked yet",
+		"waiting for 3 min", `aria-live="polite"`, "Deniz Dolmetscher", "Interpreter", "not checked yet",
 		`data-events="/console/events?a=`+itoaU(id)+`"`)
 	if strings.Contains(day.body, "<Mustermann>") {
 		t.Error("a name reached the page unescaped")
