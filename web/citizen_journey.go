@@ -19,6 +19,7 @@ type inviteView struct {
 	When      string
 	Duration  string
 	OpensAt   string // non-empty before the link opens
+	Early     string // non-empty before the appointment starts: the waiting room says when
 	Publishes bool
 }
 
@@ -31,6 +32,9 @@ func (c *citizen) inviteView(loc *i18n.Localizer, b brand, inv storage.Invitatio
 		When:      loc.DateTimeRange(appt.Start.In(tz), appt.End.In(tz)),
 		Duration:  loc.Minutes(appt.Duration()),
 		Publishes: rooms.Role(inv.Role).Publishes(),
+	}
+	if now := c.now(); now.Before(appt.Start) {
+		v.Early = loc.T("wait_status_early", map[string]any{"Time": loc.Time(appt.Start.In(tz))})
 	}
 	if now := c.now(); now.Before(inv.ValidFrom) {
 		v.OpensAt = loc.T("invite_opens_at", map[string]any{

@@ -106,6 +106,12 @@ func TestCitizenJourneyClicks(t *testing.T) {
 	if !strings.Contains(body, `aria-live="polite"`) {
 		t.Error("waiting-room status is not announced (aria-live)")
 	}
+	// Twenty minutes early: the waiting room says when the appointment starts.
+	s.clock.advance(-20 * time.Minute)
+	rec = s.do(call{method: "GET", path: path})
+	if !strings.Contains(rec.Body.String(), "Your appointment starts at") {
+		t.Error("an early citizen is not told when the appointment starts")
+	}
 }
 
 func itoa(n uint) string { return AppointmentRoomID(n)[len("appt-"):] }
