@@ -110,7 +110,7 @@ func encoderSource(r *Report) string {
 }
 
 func windowTable(b *strings.Builder, ws []Window) {
-	b.WriteString("| load | server CPU % | RSS MB | bench / other CPU % | video encoders | receivers (tiers) | fps p10 / mean | down kbit/s | loss % | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
+	b.WriteString("| load | server CPU % | RSS MB | bench / other CPU % | video encoders | receivers (tiers; without video) | fps p10 / mean | down kbit/s | loss % | SFU kbit/s | SFU ratio | latency p50 / p95 / p99 ms | from send p50 / p95 / p99 ms | fresh fps | PSNR dB | join ms p50 / p95 | stamps read / unreadable / wrong cell | healthy |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, w := range ws {
 		lat, send, psnr, join, fresh := "–", "–", "–", "–", "–"
@@ -134,8 +134,8 @@ func windowTable(b *strings.Builder, ws []Window) {
 		if w.Retried {
 			healthy += fmt.Sprintf(" (2nd window; 1st: p10 %.1f fps)", w.FirstFPSP10)
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f / %.0f | %d | %d (%s) | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
-			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.OtherCPU, w.VideoEncoders, w.Receivers, formatTiers(w.Tiers), w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,
+		fmt.Fprintf(b, "| %s | %.1f | %.0f | %.0f / %.0f | %d | %d (%s; %d) | %.1f / %.1f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s | %s | %d / %d / %d | %s |\n",
+			w.Label, w.ServerCPU, w.ServerRSSMB, w.BenchCPU, w.OtherCPU, w.VideoEncoders, w.Receivers, formatTiers(w.Tiers), w.NoVideo, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.VideoLossPct, w.SFUDownKbpsMean, w.SFURatio,
 			lat, send, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
 	}
 	b.WriteString("\n")

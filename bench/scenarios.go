@@ -194,6 +194,9 @@ func (e *env) measureStep(ctx context.Context, spec measureSpec) Window {
 func summary(w Window) string {
 	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f), loss %.1f%% | encoders %d",
 		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoLossPct, w.VideoEncoders)
+	if w.NoVideo > 0 {
+		s += fmt.Sprintf(" | %d without video", w.NoVideo)
+	}
 	if len(w.Tiers) > 1 || w.Tiers["640x360"] != w.Receivers {
 		s += " | tiers " + formatTiers(w.Tiers)
 	}

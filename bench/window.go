@@ -35,7 +35,8 @@ type Window struct {
 	FPSMean         float64        `json:"fps_mean"`
 	FPSP10          float64        `json:"fps_p10"`
 	FPSMin          float64        `json:"fps_min"`
-	DownKbpsMean    float64        `json:"down_kbps_mean"` // video + audio RTP per receiver
+	NoVideo         int            `json:"receivers_without_video"` // got no frame in the window (not yet joined, or moved to audio only)
+	DownKbpsMean    float64        `json:"down_kbps_mean"`          // video + audio RTP per receiver
 	DownVideoKbps   float64        `json:"down_video_kbps_mean"`
 	VideoLossPct    float64        `json:"video_loss_pct"` // RTP sequence numbers skipped, over all receivers
 	UpKbpsMean      float64        `json:"up_kbps_per_publisher"`
@@ -206,6 +207,9 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 		pkts += c.packets - before[i].packets
 		lost += c.lost - before[i].lost
 		fps = append(fps, float64(c.frames-before[i].frames)/secs)
+		if c.frames == before[i].frames {
+			w.NoVideo++
+		}
 		vk := float64(c.videoBytes-before[i].videoBytes) * 8 / secs / 1000
 		ak := float64(c.audioBytes-before[i].audioBytes) * 8 / secs / 1000
 		down = append(down, vk+ak)
