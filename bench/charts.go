@@ -149,6 +149,16 @@ func (r *Report) charts(dir string) ([]string, error) {
 			return files, err
 		}
 	}
+	if len(r.Rooms) > 1 {
+		rooms := &RampResult{Steps: r.Rooms}
+		if err := add("rooms_cpu.png", lineChart(filepath.Join(dir, "rooms_cpu.png"), "Rooms: server CPU by size", "publishers in the room", "% of one core", []series{
+			rampSeries(rooms, "server", func(w Window) float64 { return w.ServerCPU }),
+			rampSeries(rooms, "load generator", func(w Window) float64 { return w.BenchCPU }),
+			rampSeries(rooms, "other processes", func(w Window) float64 { return w.OtherCPU }),
+		})); err != nil {
+			return files, err
+		}
+	}
 	var labels []string
 	var nb, sfu, lat50, lat95 []float64
 	for _, w := range r.Rooms {
