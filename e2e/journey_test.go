@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/storage"
 	"github.com/nahbar/nahbar/web"
@@ -213,5 +214,77 @@ func TestCitizenJourney(t *testing.T) {
 		now.AddDate(0, 0, -2).Format(time.DateOnly), now.AddDate(0, 0, 2).Format(time.DateOnly))
 	if err != nil || sum.Responses != 1 || sum.EasyToUse[storage.AnswerYes] != 1 {
 		fatal(t, srv.server, parts, "stored survey %+v (%v), want one response", sum, err)
+	}
+}
+
+// TestBookingCalendarKeyboard: the month calendar is one tab stop; arrow
+// keys move by day and week (mirrored in Arabic), Enter opens the day's
+// free times, and a time leads to the booking form.
+func TestBookingCalendarKeyboard(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startJourneyServer(t)
+	b, err := launch(t, "booker", "", "", srv.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf(format+"%s\n--- server log ---\n%s", append(args, b.diagnose(), srv.logs.tail(30))...)
+	}
+	focused := func() string {
+		d, err := eval[string](b, `(document.activeElement.closest('td') || {dataset: {}}).dataset.date || document.activeElement.id || document.activeElement.tagName`)
+		if err != nil {
+			fail("read focus: %v", err)
+		}
+		return d
+	}
+	// A month with weekdays ahead: the month after the demo appointment's.
+	next := srv.seeded.Appointment.Start.AddDate(0, 1, 0)
+	from := time.Date(next.Year(), next.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		lang, forward string
+	}{{"en", kb.ArrowRight}, {"ar", kb.ArrowLeft}} {
+		url := fmt.Sprintf("%s/b/demo?type=%d&topic=general&lang_conv=de&view=month&from=%s&lang=%s",
+			srv.base, srv.seeded.Type.ID, from.Format(time.DateOnly), tt.lang)
+		if err := b.do(20*time.Second, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("grid"))); err != nil {
+			fail("open calendar: %v", err)
+		}
+		stops, err := eval[int](b, `document.querySelectorAll('#grid [tabindex="0"]').length`)
+		if err != nil || stops != 1 {
+			fail("%s: %d tab stops in the grid (%v), want 1", tt.lang, stops, err)
+		}
+		if _, err := eval[bool](b, `document.querySelector('#grid [tabindex="0"]').focus(), true`); err != nil {
+			fail("focus the grid: %v", err)
+		}
+		first := focused()
+		day, _ := time.Parse(time.DateOnly, first)
+		if err := b.do(5*time.Second, chromedp.KeyEvent(tt.forward)); err != nil {
+			fail("key: %v", err)
+		}
+		if got, want := focused(), day.AddDate(0, 0, 1).Format(time.DateOnly); got != want {
+			fail("%s: the forward arrow from %s focuses %s, want %s", tt.lang, first, got, want)
+		}
+		if err := b.do(5*time.Second, chromedp.KeyEvent(kb.ArrowDown)); err != nil {
+			fail("key: %v", err)
+		}
+		if got, want := focused(), day.AddDate(0, 0, 8).Format(time.DateOnly); got != want {
+			fail("%s: ArrowDown focuses %s, want %s", tt.lang, got, want)
+		}
+	}
+	// Enter on a free weekday opens its times; a time opens the form.
+	if _, err := eval[bool](b, `document.querySelector('#grid a.day.free').focus(), true`); err != nil {
+		fail("focus a free day: %v", err)
+	}
+	if err := b.do(10*time.Second, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.ID("day"))); err != nil {
+		fail("Enter on a free day: %v", err)
+	}
+	if err := b.do(10*time.Second, chromedp.Click(chromedp.CSS(`#day a.slot`)), chromedp.WaitVisible(chromedp.ID("book"))); err != nil {
+		fail("choose a time: %v", err)
+	}
+	label, err := eval[string](b, `document.querySelector('label[for="email"]').textContent`)
+	if err != nil || label == "" {
+		fail("booking form has no label for the e-mail field (%q, %v)", label, err)
 	}
 }
