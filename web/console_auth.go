@@ -132,7 +132,7 @@ func (c *console) logout(ctx *gin.Context) {
 }
 
 // requireSession lets a request through only with a live session; pages
-// redirect to the login form, other requests get 401.
+// and forms redirect to the login form, scripts get 401.
 func (c *console) requireSession(ctx *gin.Context) {
 	ck, err := ctx.Cookie(sessionCookie)
 	if err == nil {
@@ -142,11 +142,11 @@ func (c *console) requireSession(ctx *gin.Context) {
 			return
 		}
 	}
-	if ctx.Request.Method == http.MethodGet && !strings.HasSuffix(ctx.Request.URL.Path, "/events") {
-		seeOther(ctx, consolePrefix+"/login")
+	if strings.HasSuffix(ctx.Request.URL.Path, "/events") || ctx.GetHeader("X-CSRF-Token") != "" {
+		ctx.AbortWithStatus(http.StatusUnauthorized) // scripts
 		return
 	}
-	ctx.AbortWithStatus(http.StatusUnauthorized)
+	seeOther(ctx, consolePrefix+"/login") // a page or a form after the session ended: log in again
 }
 
 // requireCSRF checks the session's synchroniser token on every request that

@@ -64,8 +64,8 @@ func TestConsolePagesNeedSession(t *testing.T) {
 			t.Errorf("GET %s without session: %d %q", path, p.code, p.location)
 		}
 	}
-	if p := b.post("/console/appointments/1/end", url.Values{"csrf": {"x"}}); p.code != http.StatusUnauthorized {
-		t.Errorf("POST without session: %d", p.code)
+	if p := b.post("/console/appointments/1/end", url.Values{"csrf": {"x"}}); p.code != http.StatusSeeOther || p.location != "/console/login" {
+		t.Errorf("POST without session: %d %q", p.code, p.location)
 	}
 	if p := b.get("/console/events?a=1"); p.code != http.StatusUnauthorized {
 		t.Errorf("events without session: %d", p.code)

@@ -430,3 +430,30 @@ func TestConsoleNoShowAndRevoke(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleEventsEndWithTheSession(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/console/events?a="+itoaU(id), nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if line, _ := r.ReadString('\n'); line != "event: lobby\n" {
+		t.Fatalf("first line %q", line)
+	}
+	if p := b.post("/console/logout", nil); p.code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", p.code)
+	}
+	e.lobby.Arrive(roomID(id), WaitingEntry{Name: "Erika Mustermann", Role: "citizen"})
+	rest, _ := io.ReadAll(r) // returns when the server ends the stream
+	if strings.Contains(string(rest), "Erika") {
+		t.Fatal("the stream showed a waiting citizen after logout")
+	}
+}

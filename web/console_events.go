@@ -24,6 +24,8 @@ type lobbyEvent struct {
 // events streams the waiting lists of the appointments in ?a= as
 // server-sent events: once at the start and after every lobby change. The
 // lobby's change channels coalesce, so a burst of changes is one render.
+// The stream ends when the session does (checked at every change and every
+// keep-alive), so a logged-out page stops showing who is waiting.
 func (c *console) events(ctx *gin.Context) {
 	s := current(ctx)
 	ids := ctx.QueryArray("a")
@@ -67,6 +69,7 @@ func (c *console) events(ctx *gin.Context) {
 		}()
 	}
 	tr := c.text(ctx)
+	cookie, _ := ctx.Cookie(sessionCookie)
 	h := ctx.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -75,6 +78,9 @@ func (c *console) events(ctx *gin.Context) {
 	keepAlive := time.NewTicker(25 * time.Second)
 	defer keepAlive.Stop()
 	for {
+		if !c.sessions.alive(cookie) {
+			return // logged out or expired: stop showing who is waiting
+		}
 		for _, id := range appts {
 			html, n, err := c.waitingHTML(tr, s.CSRF, id)
 			if err != nil {
@@ -93,6 +99,9 @@ func (c *console) events(ctx *gin.Context) {
 			return
 		case <-wake:
 		case <-keepAlive.C:
+			if !c.sessions.alive(cookie) {
+				return
+			}
 			if _, err := fmt.Fprint(ctx.Writer, ": keep-alive\n\n"); err != nil {
 				return
 			}

@@ -103,6 +103,21 @@ func (s *sessionStore) expired(v *session, now time.Time) bool {
 	return !now.Before(v.Seen.Add(s.idle)) || !now.Before(v.Created.Add(s.max))
 }
 
+// alive reports whether a session is still live without marking it used,
+// so a long-lived event stream neither outlives a logout or an expiry nor
+// keeps an idle session alive by itself.
+func (s *sessionStore) alive(id string) bool {
+	key, ok := sessionKey(id)
+	if !ok {
+		return false
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return ok && !s.expired(v, now)
+}
+
 // delete ends one session (logout).
 func (s *sessionStore) delete(id string) {
 	key, ok := sessionKey(id)
