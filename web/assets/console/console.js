@@ -12,6 +12,11 @@
   var src = document.querySelector('[data-events]');
   if (src && window.EventSource) {
     var es = new EventSource(src.getAttribute('data-events'));
+    // The server ends the stream when the session ends; the reconnect is then
+    // refused and the page reloads into the login form instead of going stale.
+    es.addEventListener('error', function () {
+      if (es.readyState === EventSource.CLOSED) { window.location.reload(); }
+    });
     es.addEventListener('lobby', function (ev) {
       var d;
       try { d = JSON.parse(ev.data); } catch (e) { return; }
