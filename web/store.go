@@ -45,6 +45,9 @@ type StoreConfig struct {
 	// MaxRooms and MaxTokens bound memory against a runaway API client;
 	// 0 means 10,000 rooms and 100,000 live tokens.
 	MaxRooms, MaxTokens int
+	// Issued, when set, is told of every new token (its SHA-256, never the
+	// token) so a cluster can admit it on every node (cluster.Tokens).
+	Issued func(hash [sha256.Size]byte, g rooms.Grant, expiresAt time.Time)
 }
 
 // Store is the in-memory room directory and token store. It implements
@@ -55,6 +58,7 @@ type Store struct {
 	rand      io.Reader
 	maxRooms  int
 	maxTokens int
+	issued    func(hash [sha256.Size]byte, g rooms.Grant, expiresAt time.Time)
 
 	mu     sync.Mutex
 	rooms  map[string]Room
@@ -87,6 +91,7 @@ func NewStore(cfg StoreConfig) *Store {
 		rand:      cfg.Rand,
 		maxRooms:  cfg.MaxRooms,
 		maxTokens: cfg.MaxTokens,
+		issued:    cfg.Issued,
 		rooms:     make(map[string]Room),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry),
 	}
@@ -133,19 +138,30 @@ func (s *Store) Issue(roomID string, role rooms.Role, displayName string, ttl ti
 		expiresAt: now.Add(ttl),
 	}
 
+	sum := sha256.Sum256(raw)
+	if err := s.addToken(roomID, sum, entry, now); err != nil {
+		return Invitation{}, err
+	}
+	if s.issued != nil {
+		s.issued(sum, entry.grant, entry.expiresAt) // outside the lock
+	}
+	return Invitation{Token: token, RoomID: roomID, ExpiresAt: entry.expiresAt}, nil
+}
+
+func (s *Store) addToken(roomID string, sum [sha256.Size]byte, entry tokenEntry, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.rooms[roomID]; !ok {
-		return Invitation{}, fmt.Errorf("issue token for room %s: %w", roomID, ErrRoomNotFound)
+		return fmt.Errorf("issue token for room %s: %w", roomID, ErrRoomNotFound)
 	}
 	if len(s.tokens) >= s.maxTokens {
 		s.sweepLocked(now)
 		if len(s.tokens) >= s.maxTokens {
-			return Invitation{}, fmt.Errorf("issue token for room %s: limit of %d live tokens reached", roomID, s.maxTokens)
+			return fmt.Errorf("issue token for room %s: limit of %d live tokens reached", roomID, s.maxTokens)
 		}
 	}
-	s.tokens[sha256.Sum256(raw)] = entry
-	return Invitation{Token: token, RoomID: roomID, ExpiresAt: entry.expiresAt}, nil
+	s.tokens[sum] = entry
+	return nil
 }
 
 // Authorize implements rooms.Authorizer: it maps a token to the grant it was
