@@ -30,7 +30,8 @@ type console struct {
 	log      *slog.Logger
 	cat      *i18n.Catalog
 	sessions *sessionStore
-	limiter  *loginLimiter
+	limiter  *loginLimiter // per account
+	ipLimit  *loginLimiter // per client address
 	pages    map[string]*template.Template
 	fragment *template.Template
 	files    map[string]asset
@@ -66,6 +67,7 @@ func registerConsole(r *gin.Engine, cfg Config) error {
 	c := &console{cfg: cfg, cc: cc, st: cfg.Storage, lobby: cfg.Lobby, log: cfg.Logger.With("component", "console"),
 		sessions: newSessionStore(cc.Now, cc.Rand, cc.SessionIdle, cc.SessionMax, cc.MaxSessions),
 		limiter:  newLoginLimiter(cc.Now, cc.LoginFailures, cc.LoginWindow, 100_000),
+		ipLimit:  newLoginLimiter(cc.Now, cc.LoginFailuresPerIP, cc.LoginWindow, 100_000),
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
 	}
 	if c.cat = cc.Catalog; c.cat == nil {

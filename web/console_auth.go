@@ -80,7 +80,11 @@ func (c *console) login(ctx *gin.Context) {
 		return
 	}
 	ipKey, acctKey := "ip:"+ctx.ClientIP(), "acct:"+email
-	if wait, blocked := c.limiter.blocked(ipKey, acctKey); blocked {
+	wait, blocked := c.limiter.blocked(acctKey)
+	if w, b := c.ipLimit.blocked(ipKey); b {
+		wait, blocked = max(wait, w), true
+	}
+	if blocked {
 		c.log.Warn("console login rate limited", "remote", ctx.ClientIP(), "account", email)
 		d.RetryMin = int(math.Ceil(wait.Minutes()))
 		ctx.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
@@ -93,7 +97,8 @@ func (c *console) login(ctx *gin.Context) {
 	}
 	adv, err := c.st.Authenticate(ctx.Request.Context(), email, password)
 	if errors.Is(err, storage.ErrBadCredentials) {
-		c.limiter.fail(ipKey, acctKey)
+		c.limiter.fail(acctKey)
+		c.ipLimit.fail(ipKey)
 		c.log.Warn("console login failed", "remote", ctx.ClientIP(), "account", email)
 		c.renderLogin(ctx, http.StatusUnauthorized, d, "console.login.failed")
 		return

@@ -208,3 +208,18 @@ func TestConsoleLogout(t *testing.T) {
 }
 
 func itoaU(v uint) string { return strconv.FormatUint(uint64(v), 10) }
+
+func TestConsoleLoginRateLimitPerAddress(t *testing.T) {
+	e := newConsoleEnv(t, func(c *Config) { c.Console.LoginFailuresPerIP = 3 })
+	b := e.browser()
+	// Three different accounts from one address: the address is blocked,
+	// even for an account with no failures of its own.
+	for _, acct := range []string{"a@amt.example", "b@amt.example", "c@amt.example"} {
+		if p := b.login(acct, "wrong-password"); p.code != http.StatusUnauthorized {
+			t.Fatalf("%s: %d", acct, p.code)
+		}
+	}
+	if p := b.login("demo@nahbar.local", consoleAdminPW); p.code != http.StatusTooManyRequests {
+		t.Fatalf("4th failure from one address: %d, want 429", p.code)
+	}
+}

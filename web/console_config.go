@@ -36,10 +36,12 @@ type ConsoleConfig struct {
 	SessionIdle, SessionMax time.Duration
 	// MaxSessions bounds memory (default 10,000).
 	MaxSessions int
-	// LoginFailures failed logins within LoginWindow block an IP address or an
-	// account until the window has passed (defaults 5 and 15 min).
-	LoginFailures int
-	LoginWindow   time.Duration
+	// LoginFailures failed logins of one account within LoginWindow block
+	// that account until the window has passed (defaults 5 and 15 min);
+	// LoginFailuresPerIP (default 20) do the same for a client address, set
+	// higher because an office's advisors often share one address.
+	LoginFailures, LoginFailuresPerIP int
+	LoginWindow                       time.Duration
 	// AdvisorTokenTTL is how long an advisor's call link works (default 4 h).
 	AdvisorTokenTTL time.Duration
 }
@@ -68,6 +70,9 @@ func (c *ConsoleConfig) setDefaults() error {
 	}
 	if c.LoginFailures <= 0 {
 		c.LoginFailures = 5
+	}
+	if c.LoginFailuresPerIP <= 0 {
+		c.LoginFailuresPerIP = 20
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
