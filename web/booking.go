@@ -27,6 +27,8 @@ func (c *citizen) registerBooking(r *gin.Engine) {
 	r.GET("/b/:slug", c.bookCalendar)
 	r.GET("/b/:slug/book", c.bookForm)
 	r.POST("/b/:slug/book", limitBody(8<<10), c.book)
+	r.GET("/b/:slug/session/:id", c.sessionForm)
+	r.POST("/b/:slug/session/:id", limitBody(8<<10), c.register)
 	r.GET("/m/:token", c.manage)
 	r.POST("/m/:token/cancel", c.cancel)
 	r.POST("/m/:token/reschedule", limitBody(1<<10), c.reschedule)
@@ -48,6 +50,7 @@ type bookView struct {
 	Calendar  calendar
 	Zone      string
 	Error     string
+	Sessions  []sessionView // open group information sessions
 }
 
 // bookOptions loads what a tenant offers: one-to-one types, and the topics
@@ -165,6 +168,9 @@ func (c *citizen) bookCalendar(g *gin.Context) {
 		c.log.Error("booking: options", "err", err)
 		c.render(g, http.StatusInternalServerError, "error", page{L: loc, Brand: b, Data: errorPage{Message: loc.T("error_server", nil)}})
 		return
+	}
+	if v.Sessions, err = c.groupSessions(ctx, loc, t, b); err != nil {
+		c.log.Error("booking: group sessions", "err", err)
 	}
 	if q.TypeID != 0 && q.Topic != "" && q.Language != "" {
 		tz := b.loc()

@@ -216,3 +216,72 @@ func FuzzParseDayAndPeriod(f *testing.F) {
 		}
 	})
 }
+
+// Group information sessions: listed with seats left, registration gives
+// the attendee their own link, a full session says so; the attendee's
+// waiting room opens at the start without the lobby.
+func TestGroupSessionRegistration(t *testing.T) {
+	s := newCitizenServer(t)
+	ctx := context.Background()
+	typ, err := s.db.CreateAppointmentType(ctx, 0, storage.NewAppointmentType{TenantID: s.seeded.Tenant.ID,
+		Name: "Infoveranstaltung", Kind: storage.KindGroup, DurationMinutes: 60, MediaUnits: 2, SeatLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := s.clock.now().Add(2 * time.Hour).Truncate(time.Hour)
+	sess, err := s.db.CreateGroupSession(ctx, 0, storage.GroupSessionRequest{TypeID: typ.ID, AdvisorID: s.seeded.Advisor.ID,
+		Topic: "jobsearch", Language: "uk", Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := s.do(call{method: "GET", path: "/b/demo?lang=en"})
+	body := rec.Body.String()
+	if !strings.Contains(body, "Information sessions") || !strings.Contains(body, "Infoveranstaltung – Jobsearch") ||
+		!strings.Contains(body, "2 places left") || !strings.Contains(body, "Українська") {
+		t.Fatalf("booking page does not list the session:\n%s", body)
+	}
+	path := "/b/demo/session/" + itoa(sess.ID) + "?lang=en"
+	if rec := s.do(call{method: "GET", path: path}); rec.Code != 200 || !strings.Contains(rec.Body.String(), `id="register"`) {
+		t.Fatalf("session form: %d", rec.Code)
+	}
+	var token string
+	for i, email := range []string{"a@example.org", "b@example.org"} {
+		p := url.Values{"name": {"Olena " + email[:1]}, "email": {email}, "language": {"uk"}, "consent": {"yes"}}
+		rec := s.do(call{method: "POST", path: path, body: p.Encode(), header: form(p)})
+		m := regexp.MustCompile(`id="invite-link" href="https://termine\.example\.org/i/([A-Za-z0-9_-]+)"`).FindStringSubmatch(rec.Body.String())
+		if rec.Code != 200 || m == nil || strings.Contains(rec.Body.String(), "manage-link") {
+			t.Fatalf("registration %d: %d\n%s", i, rec.Code, rec.Body)
+		}
+		token = m[1]
+	}
+	p := url.Values{"name": {"Late"}, "email": {"c@example.org"}, "language": {"uk"}, "consent": {"yes"}}
+	rec = s.do(call{method: "POST", path: path, body: p.Encode(), header: form(p)})
+	if rec.Code == 200 {
+		t.Fatalf("third registration of two seats accepted")
+	}
+	if !strings.Contains(rec.Body.String(), "fully booked") {
+		t.Errorf("full session not explained: %d\n%s", rec.Code, rec.Body)
+	}
+
+	// Before the start the attendee's link does not open the room, and
+	// reporting devices does not put the attendee on the advisor's list.
+	if _, err := s.auth.Authorize(ctx, token); err == nil {
+		t.Fatal("attendee admitted before the session starts")
+	}
+	dev := `{"camera":"missing","microphone":"missing","check_passed":true}`
+	if rec := s.do(call{method: "POST", path: "/i/" + token + "/device", body: dev}); rec.Code != http.StatusNoContent {
+		t.Errorf("device report: %d", rec.Code)
+	}
+	if w := s.lobby.Waiting(AppointmentRoomID(sess.ID)); len(w) != 0 {
+		t.Errorf("attendee in the lobby: %+v", w)
+	}
+	s.clock.advance(start.Sub(s.clock.now()) + time.Minute)
+	g, err := s.auth.Authorize(ctx, token)
+	if err != nil || g.Role != "attendee" || g.RoomID != AppointmentRoomID(sess.ID) {
+		t.Fatalf("attendee at the start: %+v %v", g, err)
+	}
+	rec = s.do(call{method: "GET", path: "/i/" + token + "/events"})
+	if !strings.Contains(rec.Body.String(), `data: {"state":"admitted"}`) {
+		t.Errorf("attendee's waiting room at the start: %q", rec.Body.String())
+	}
+}

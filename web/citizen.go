@@ -37,7 +37,7 @@ type citizen struct {
 
 // citizenPages are the page templates under assets/citizen, each rendered
 // inside layout.html.
-var citizenPages = []string{"invite", "check", "wait", "survey", "thanks", "error", "book", "book_form", "book_done", "manage"}
+var citizenPages = []string{"invite", "check", "wait", "survey", "thanks", "error", "book", "book_form", "book_done", "manage", "session"}
 
 // registerCitizen adds the citizen pages; it needs cfg.Storage and cfg.Lobby.
 func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {

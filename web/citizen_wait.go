@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/storage"
 )
 
 // sseKeepAlive keeps proxies from closing an idle waiting-room stream.
@@ -28,6 +29,10 @@ func (c *citizen) events(g *gin.Context) {
 	flusher, ok := g.Writer.(http.Flusher)
 	if !ok {
 		g.Status(http.StatusInternalServerError)
+		return
+	}
+	if inv.Role == storage.InviteAttendee {
+		c.attendeeEvents(g, flusher, appt.Start)
 		return
 	}
 	roomID := AppointmentRoomID(appt.ID)
@@ -66,6 +71,48 @@ func (c *citizen) events(g *gin.Context) {
 		case <-g.Request.Context().Done():
 			return
 		case <-changes:
+		case <-keepAlive.C:
+			if _, err := fmt.Fprint(g.Writer, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+// attendeeEvents is the waiting room of a group session's attendee: not the
+// Lobby (an advisor does not admit hundreds one by one) but the clock; the
+// page goes into the session when it starts, as the Authorizer allows.
+func (c *citizen) attendeeEvents(g *gin.Context, flusher http.Flusher, start time.Time) {
+	h := g.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	g.Status(http.StatusOK)
+	send := func(state string) bool {
+		_, err := fmt.Fprintf(g.Writer, "event: state\ndata: {\"state\":%q}\n\n", state)
+		flusher.Flush()
+		return err == nil
+	}
+	wait := start.Sub(c.now())
+	if wait <= 0 {
+		send(LobbyAdmitted)
+		return
+	}
+	if !send(LobbyWaiting) {
+		return
+	}
+	at := time.NewTimer(wait)
+	defer at.Stop()
+	keepAlive := time.NewTicker(sseKeepAlive)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-g.Request.Context().Done():
+			return
+		case <-at.C:
+			send(LobbyAdmitted)
+			return
 		case <-keepAlive.C:
 			if _, err := fmt.Fprint(g.Writer, ": keep-alive\n\n"); err != nil {
 				return
@@ -147,6 +194,10 @@ func (c *citizen) device(g *gin.Context) {
 	d, err := parseDeviceReport(body)
 	if err != nil {
 		jsonError(g, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	if inv.Role == storage.InviteAttendee {
+		g.Status(http.StatusNoContent) // attendees are not admitted one by one
 		return
 	}
 	id := InvitationLobbyID(inv.ID)
