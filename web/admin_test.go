@@ -205,7 +205,7 @@ func TestAdminAvailability(t *testing.T) {
 	if p.code != http.StatusOK {
 		t.Fatalf("exception: %d\n%s", p.code, p.body)
 	}
-	consoleMustContain(t, p.body, "Not available: 2026-03-04 00:00 – 2026-03-05 00:00 Fortbildung")
+	consoleMustContain(t, p.body, `Not available: <bdi dir="ltr">2026-03-04 00:00 – 2026-03-05 00:00</bdi> Fortbildung`)
 	_, es, _ := e.st.Availability(t.Context(), e.advisor.ID, e.clock.now(), e.clock.now().AddDate(0, 0, 7))
 	if len(es) != 1 || es[0].Kind != storage.ExceptionOff {
 		t.Fatalf("exceptions %+v", es)
