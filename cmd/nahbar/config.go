@@ -33,6 +33,7 @@ type serveConfig struct {
 	Demo            bool          // NAHBAR_DEMO
 	AudioProcessing bool          // NAHBAR_AUDIO_PROCESSING: browser echo cancellation etc.
 	ShutdownTimeout time.Duration // NAHBAR_SHUTDOWN_TIMEOUT, default 10s
+	Cluster         clusterConfig // NAHBAR_REDIS_URL, NAHBAR_NODE_ID…: cluster_config.go
 }
 
 const (
@@ -95,6 +96,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create a demo room and print an advisor and a citizen join link (NAHBAR_DEMO)")
 	fs.BoolVar(&c.AudioProcessing, "audio-processing", c.AudioProcessing, "ask browsers for echo cancellation, noise suppression and gain control (NAHBAR_AUDIO_PROCESSING)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take (NAHBAR_SHUTDOWN_TIMEOUT)")
+	c.Cluster.register(fs, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -121,6 +123,8 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", logLevel))
 	}
 	c.PublicIPs = splitList(publicIPs)
+	c.Cluster.finish(getenv)
+	errs = append(errs, c.Cluster.check()...)
 	errs = append(errs, c.check(udpPortSet)...)
 	return c, errors.Join(errs...)
 }

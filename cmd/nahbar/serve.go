@@ -58,7 +58,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 
 	// 3. Rooms and invitations (the API's in memory, the appointments' in
 	// storage, admission through the lobby), then the media side that checks them.
-	store := web.NewStore(web.StoreConfig{})
+	cl, err := newClusterNode(ctx, cfg.Cluster, cfg.Listen, cfg.APIKey, db, log.With("component", "cluster"))
+	if err != nil {
+		return err
+	}
+	defer cl.close()
+	store := web.NewStore(web.StoreConfig{Issued: cl.shareToken})
 	lobby := web.NewLobby(time.Now)
 	auth := web.NewStoreAuthorizer(store, db, lobby, time.Now)
 	purgeCtx, stopPurge := context.WithCancel(context.Background())
@@ -74,11 +79,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		UDPPortMin: uint16(cfg.UDPPortMin),
 		UDPPortMax: uint16(cfg.UDPPortMax),
 		Logger:     log.With("component", "rooms"),
-	}, auth)
+	}, cl.authorizer(auth))
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)
 	}
 	closeMedia := func() {
+		cl.leave() // first: the cluster re-places this node's rooms while its clients are told bye
 		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		if err := mgr.Close(cctx); err != nil {
@@ -87,6 +93,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	}
 
 	// 4. The HTTP application.
+	if err := cl.start(mgr); err != nil {
+		closeMedia()
+		return err
+	}
+	sig, err := cl.signaller(mgr, auth)
+	if err != nil {
+		closeMedia()
+		return err
+	}
 	handler, err := web.New(web.Config{
 		PublicURL:       cfg.PublicURL,
 		APIKey:          cfg.APIKey,
@@ -96,7 +111,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		Console:         web.ConsoleConfig{Mailer: mailer},
 		AudioProcessing: cfg.AudioProcessing,
 		Logger:          log.With("component", "web"),
-	}, mgr)
+	}, sig)
 	if err != nil {
 		closeMedia()
 		return fmt.Errorf("build web app: %w", err)
@@ -107,7 +122,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           cl.handler(handler, mgr),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -134,6 +149,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case <-cl.done():
+		log.Info("drained: shutting down", "timeout", cfg.ShutdownTimeout)
 	case serveErr = <-served:
 		log.Error("http server stopped", "err", serveErr)
 	}
