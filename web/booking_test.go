@@ -60,6 +60,9 @@ func TestBookingJourney(t *testing.T) {
 			t.Errorf("month view lacks %q", want)
 		}
 	}
+	if !strings.Contains(body, `href="/b/demo?lang=ar&amp;lang_conv=tr&amp;topic=general&amp;type=`) {
+		t.Error("the language switcher drops the booking choice")
+	}
 	days := dayLinkRE.FindAllStringSubmatch(body, -1)
 	if len(days) < 15 {
 		t.Fatalf("%d bookable days in March for an advisor working weekdays", len(days))

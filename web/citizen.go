@@ -130,12 +130,20 @@ func (c *citizen) localizer(g *gin.Context, invLang string) *i18n.Localizer {
 type page struct {
 	L         *i18n.Localizer
 	Languages []i18n.Language
-	Path      string // this page's path, for the language switcher
+	Path      string // this page's path
+	LangLinks []langLink
 	Static    string // prefix of the citizen static files
 	Brand     brand
 	Token     string
 	Step      int // 1..3 of invitation → check → waiting room; 0: none
 	Data      any
+}
+
+// langLink is one entry of the language switcher.
+type langLink struct {
+	i18n.Language
+	Href    string
+	Current bool
 }
 
 // brand is the tenant's look: name, logo and colours (as CSS custom
@@ -160,6 +168,13 @@ func (c *citizen) render(g *gin.Context, status int, name string, p page) {
 	t := c.pages[name]
 	p.Languages = c.cat.Languages()
 	p.Path = g.Request.URL.Path
+	// The switcher keeps the page's other parameters (e.g. the booking choice).
+	q := g.Request.URL.Query()
+	q.Del("lang")
+	for _, l := range p.Languages {
+		q.Set("lang", l.Tag)
+		p.LangLinks = append(p.LangLinks, langLink{Language: l, Href: p.Path + "?" + q.Encode(), Current: l.Tag == p.L.Lang()})
+	}
 	p.Static = "/c/" + c.static.version
 	h := g.Writer.Header()
 	h.Set("Content-Security-Policy", c.csp)
