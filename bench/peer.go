@@ -63,14 +63,15 @@ type Peer struct {
 // ReceiveStats counts what a peer received. Frames are decoded pictures for a
 // decoding peer and complete frames (RTP marker bits) for a counting one.
 type ReceiveStats struct {
-	VideoBytes   atomic.Uint64
-	VideoPackets atomic.Uint64
-	VideoLost    atomic.Uint64 // sequence numbers skipped
-	Frames       atomic.Uint64
-	AudioBytes   atomic.Uint64
-	AudioPackets atomic.Uint64
-	DecodeErrors atomic.Uint64
-	FirstFrame   atomic.Int64 // Unix ns of the first frame, 0 before
+	VideoBytes    atomic.Uint64
+	VideoPackets  atomic.Uint64
+	VideoLost     atomic.Uint64 // sequence numbers skipped
+	Frames        atomic.Uint64
+	AudioBytes    atomic.Uint64
+	AudioPackets  atomic.Uint64
+	DecodeErrors  atomic.Uint64
+	DroppedFrames atomic.Uint64 // assembled but not decoded: the decoder fell behind
+	FirstFrame    atomic.Int64  // Unix ns of the first frame, 0 before
 }
 
 // Dial joins with cfg.Token and starts negotiating: it returns once the

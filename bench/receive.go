@@ -48,10 +48,22 @@ func (p *Peer) countAudio(t *webrtc.TrackRemote) {
 	}
 }
 
-// decodeVideo assembles and decodes the composed video and hands every
-// picture to the analyser; it asks for a keyframe when the assembler says so.
-// The buffers, packet, assembler and decoder are reused: nothing is
-// allocated per packet or per frame here.
+// decodeQueue is how many assembled frames may wait for the decoder.
+const decodeQueue = 4
+
+// queuedFrame is an assembled frame on its way to the decoder.
+type queuedFrame struct{ data []byte }
+
+// decodeVideo reads and assembles the composed video and hands complete
+// frames to a decoder goroutine, which decodes them and gives every picture
+// to the analyser. Reading is kept apart from decoding because pion stamps a
+// packet's arrival for transport-wide feedback when the application reads it:
+// a read loop that also decodes would report its own decode time as network
+// delay, and the server's bandwidth estimate would drop this receiver's tier.
+// If the decoder falls behind, frames are dropped up to the next keyframe
+// (and one is asked for); the reader never waits. The frame buffers circulate
+// between the two goroutines, so nothing is allocated per packet or frame
+// once they have grown to the largest frame.
 func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 	kind, fc := codec.KindVP8, framing.VP8
 	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
@@ -62,14 +74,24 @@ func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 		p.log.Error("new video decoder", "err", err)
 		return
 	}
-	defer dec.Close()
-	a := p.cfg.Analyser
+	free := make(chan []byte, decodeQueue+1)
+	for range decodeQueue + 1 {
+		free <- make([]byte, 0, 64<<10)
+	}
+	queue := make(chan queuedFrame, decodeQueue)
+	p.spawn(func() {
+		defer dec.Close()
+		p.decodeLoop(dec, queue, free)
+	})
+	defer close(queue)
+
 	asm := framing.NewAssembler(fc, p.cfg.Clock.Now)
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
 	buf := make([]byte, 1600)
 	var pkt rtp.Packet
 	var lastPLI time.Time
 	var seq seqGaps
+	waitKey := false
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
@@ -84,35 +106,71 @@ func (p *Peer) decodeVideo(t *webrtc.TrackRemote) {
 		if err := asm.Push(&pkt); err != nil {
 			p.Recv.DecodeErrors.Add(1)
 		}
+		needKey := asm.NeedKeyframe()
 		for {
 			f, ok := asm.Pop()
 			if !ok {
 				break
 			}
-			pic, err := dec.Decode(f.Data)
-			if err != nil {
-				p.Recv.DecodeErrors.Add(1)
+			if waitKey && !f.Keyframe {
 				continue
 			}
-			if pic == nil {
+			if !p.enqueue(queue, free, f.Data) {
+				p.Recv.DroppedFrames.Add(1)
+				waitKey, needKey = true, true
 				continue
 			}
-			if p.Recv.Frames.Add(1) == 1 {
-				p.Recv.FirstFrame.Store(p.cfg.Clock.Now().UnixNano())
-			}
-			l, ok := p.Layout()
-			if !ok {
-				continue
-			}
-			if err := a.Frame(pic, l); err != nil {
-				p.log.Warn("analyse picture", "err", err)
-			}
+			waitKey = false
 		}
-		if asm.NeedKeyframe() {
+		if needKey {
 			if now := p.cfg.Clock.Now(); now.Sub(lastPLI) > 500*time.Millisecond {
 				lastPLI = now
 				_ = p.pc.WriteRTCP(pli)
 			}
+		}
+	}
+}
+
+// enqueue copies a frame into a free buffer and queues it for the decoder,
+// without waiting: false if no buffer or no room was there.
+func (p *Peer) enqueue(queue chan<- queuedFrame, free chan []byte, data []byte) bool {
+	var b []byte
+	select {
+	case b = <-free:
+	default:
+		return false
+	}
+	select {
+	case queue <- queuedFrame{data: append(b[:0], data...)}:
+		return true
+	default:
+		free <- b // back where it came from; free has room for every buffer
+		return false
+	}
+}
+
+// decodeLoop decodes queued frames until the queue closes.
+func (p *Peer) decodeLoop(dec *codec.VideoDecoder, queue <-chan queuedFrame, free chan []byte) {
+	a := p.cfg.Analyser
+	for f := range queue {
+		pic, err := dec.Decode(f.data)
+		free <- f.data
+		if err != nil {
+			p.Recv.DecodeErrors.Add(1)
+			continue
+		}
+		if pic == nil {
+			continue
+		}
+		if p.Recv.Frames.Add(1) == 1 {
+			p.Recv.FirstFrame.Store(p.cfg.Clock.Now().UnixNano())
+		}
+		l, ok := p.Layout()
+		if !ok {
+			continue
+		}
+		if err := a.Frame(pic, l); err != nil {
+			p.log.Warn("analyse picture", "err", err)
 		}
 	}
 }

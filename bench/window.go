@@ -35,6 +35,7 @@ type Window struct {
 	FPSMean         float64        `json:"fps_mean"`
 	FPSP10          float64        `json:"fps_p10"`
 	FPSMin          float64        `json:"fps_min"`
+	DecoderDropped  uint64         `json:"decoder_dropped_frames"`  // analysing receivers whose decoder fell behind (load generator starved)
 	NoVideo         int            `json:"receivers_without_video"` // got no frame in the window (not yet joined, or moved to audio only)
 	DownKbpsMean    float64        `json:"down_kbps_mean"`          // video + audio RTP per receiver
 	DownVideoKbps   float64        `json:"down_video_kbps_mean"`
@@ -71,12 +72,12 @@ type Window struct {
 }
 
 type counters struct {
-	frames, videoBytes, audioBytes, packets, lost uint64
+	frames, videoBytes, audioBytes, packets, lost, dropped uint64
 }
 
 func (m *member) recv() counters {
 	r := &m.peer.Recv
-	return counters{r.Frames.Load(), r.VideoBytes.Load(), r.AudioBytes.Load(), r.VideoPackets.Load(), r.VideoLost.Load()}
+	return counters{r.Frames.Load(), r.VideoBytes.Load(), r.AudioBytes.Load(), r.VideoPackets.Load(), r.VideoLost.Load(), r.DroppedFrames.Load()}
 }
 
 // measureSpec says what to measure.
@@ -206,6 +207,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 		c := m.recv()
 		pkts += c.packets - before[i].packets
 		lost += c.lost - before[i].lost
+		w.DecoderDropped += c.dropped - before[i].dropped
 		fps = append(fps, float64(c.frames-before[i].frames)/secs)
 		if c.frames == before[i].frames {
 			w.NoVideo++
