@@ -41,6 +41,9 @@ type invRow struct {
 // dayData is the day view.
 type dayData struct {
 	Today        string
+	IsToday      bool
+	Prev, Next   string // ?day= of the neighbouring days
+	TodayLink    string
 	Appointments []apptRow
 	EventsURL    string
 }
@@ -87,14 +90,26 @@ func (c *console) day(ctx *gin.Context) {
 	}
 	zone := c.tenantZone(tenant)
 	now := c.cc.Now().In(zone)
-	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+	start := today
+	if q := ctx.Query("day"); q != "" {
+		// Another day (to prepare, e.g. invite an interpreter for tomorrow);
+		// a year either way is plenty and bounds the query.
+		d, err := time.ParseInLocation(time.DateOnly, q, zone)
+		if err != nil || d.Before(today.AddDate(-1, 0, 0)) || d.After(today.AddDate(1, 0, 0)) {
+			c.notFound(ctx)
+			return
+		}
+		start = d
+	}
 	appts, err := c.st.AdvisorAppointments(rc, s.AdvisorID, start, start.AddDate(0, 0, 1))
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
 	tr := c.text(ctx)
-	d := dayData{Today: tr.longDate(now)}
+	d := dayData{Today: tr.longDate(start), IsToday: start.Equal(today),
+		Prev: start.AddDate(0, 0, -1).Format(time.DateOnly), Next: start.AddDate(0, 0, 1).Format(time.DateOnly)}
 	ids := make([]string, 0, len(appts))
 	for _, a := range appts {
 		row, err := c.row(ctx, tr, s, a, zone)
@@ -110,7 +125,11 @@ func (c *console) day(ctx *gin.Context) {
 	if len(ids) > 0 {
 		d.EventsURL = consolePrefix + "/events?" + strings.Join(ids, "&")
 	}
-	c.render(ctx, http.StatusOK, "day", c.view(ctx, "console.day.title", d))
+	title := "console.day.title"
+	if !d.IsToday {
+		title = "console.day.other"
+	}
+	c.render(ctx, http.StatusOK, "day", c.view(ctx, title, d))
 }
 
 // row maps a storage appointment to the console's shape.

@@ -457,3 +457,24 @@ func TestConsoleEventsEndWithTheSession(t *testing.T) {
 		t.Fatal("the stream showed a waiting citizen after logout")
 	}
 }
+
+func TestConsoleOtherDays(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	p := b.get("/console")
+	consoleMustContain(t, p.body, `href="/console?day=2026-03-03" rel="next"`, `href="/console?day=2026-03-01" rel="prev"`, "Demo Bürgerin")
+	p = b.get("/console?day=2026-03-03")
+	if p.code != http.StatusOK {
+		t.Fatalf("tomorrow: %d", p.code)
+	}
+	consoleMustContain(t, p.body, "Tuesday, 3 March 2026", "You have no appointments on this day.", `<a href="/console">Today</a>`)
+	if strings.Contains(p.body, "Demo Bürgerin") {
+		t.Error("today's appointment shown on tomorrow's page")
+	}
+	for _, bad := range []string{"tomorrow", "2026-13-01", "2030-01-01", "2026-03-03T00:00"} {
+		if p := b.get("/console?day=" + url.QueryEscape(bad)); p.code != http.StatusNotFound {
+			t.Errorf("day=%s: %d", bad, p.code)
+		}
+	}
+}
