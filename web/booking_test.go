@@ -32,6 +32,15 @@ func form(v url.Values) map[string]string {
 // (real SMTP) and both links on the page; the same slot again is "just
 // taken" with other free times offered.
 func TestBookingJourney(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		open func(testing.TB, storage.Config) *storage.Store
+	}{{"sqlite", openSQLite}, {"postgres", openPostgres}} {
+		t.Run(db.name, func(t *testing.T) { bookingJourney(t, db.open) })
+	}
+}
+
+func bookingJourney(t *testing.T, open func(testing.TB, storage.Config) *storage.Store) {
 	smtpSrv := startConsoleSMTP(t)
 	cat, err := i18n.New()
 	if err != nil {
@@ -45,7 +54,7 @@ func TestBookingJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newCitizenServer(t, func(c *Config) { c.Console.Mailer = n })
+	s := newCitizenServerOn(t, open, func(c *Config) { c.Console.Mailer = n })
 
 	rec := s.do(call{method: "GET", path: "/b/demo?lang=en"})
 	body := rec.Body.String()

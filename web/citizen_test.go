@@ -28,6 +28,21 @@ type citizenServer struct {
 
 func newCitizenServer(t testing.TB, mutate ...func(*Config)) *citizenServer {
 	t.Helper()
+	return newCitizenServerOn(t, openSQLite, mutate...)
+}
+
+// openSQLite is storage in a temporary directory.
+func openSQLite(t testing.TB, cfg storage.Config) *storage.Store {
+	cfg.DataDir = t.TempDir()
+	db, err := storage.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func newCitizenServerOn(t testing.TB, open func(testing.TB, storage.Config) *storage.Store, mutate ...func(*Config)) *citizenServer {
+	t.Helper()
 	cs := &citizenServer{lobby: nil}
 	var clk *testClock
 	cs.testServer = newTestServer(t, func(cfg *Config) {
@@ -36,11 +51,7 @@ func newCitizenServer(t testing.TB, mutate ...func(*Config)) *citizenServer {
 		}
 		clk = &testClock{t: cfg.Store.now()}
 		cfg.Store.now = func() time.Time { return clk.now() }
-		db, err := storage.Open(context.Background(), storage.Config{DataDir: t.TempDir(), Now: clk.now,
-			Password: storage.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := open(t, storage.Config{Now: clk.now, Password: storage.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 		t.Cleanup(func() { _ = db.Close() })
 		cs.db = db
 		cs.lobby = NewLobby(clk.now)
