@@ -29,6 +29,8 @@ func registerAdmin(g *gin.RouterGroup, c *console) {
 	g.GET("/types", c.typesPage)
 	g.POST("/types", c.createType)
 	g.POST("/types/:id/active", c.setTypeActive)
+	g.GET("/groups", c.groupsPage)
+	g.POST("/groups", c.createGroup)
 }
 
 // adminHomeData is the admin overview: capacity and branding.

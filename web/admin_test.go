@@ -217,3 +217,59 @@ func TestAdminAvailability(t *testing.T) {
 		t.Fatalf("delete it again: %d", p.code)
 	}
 }
+
+func TestAdminGroupSessions(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	p := b.get("/console/admin/groups")
+	consoleMustContain(t, p.body, "First create an appointment type of the kind group")
+	if p := b.post("/console/admin/types", url.Values{"name": {"Infoveranstaltung"}, "kind": {"group"}, "minutes": {"60"}, "units": {"3"}, "seats": {"40"}}); p.code != http.StatusOK {
+		t.Fatalf("group type: %d", p.code)
+	}
+	ts, _ := e.st.AppointmentTypes(t.Context(), e.seed.Tenant.ID, false)
+	var group, oneToOne uint
+	for _, ty := range ts {
+		if ty.Kind == storage.KindGroup {
+			group = ty.ID
+		} else {
+			oneToOne = ty.ID
+		}
+	}
+	form := func(typ uint, adv uint, start string) url.Values {
+		return url.Values{"type": {itoaU(typ)}, "advisor": {itoaU(adv)}, "topic": {"jobsearch"}, "language": {"tr"}, "start": {start}}
+	}
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+		says string
+	}{
+		{"one-to-one type", form(oneToOne, e.advisor.ID, "2026-03-05T10:00"), 422, "group type"},
+		{"unknown advisor", form(group, 9999, "2026-03-05T10:00"), 422, "choose a group type and an advisor"},
+		{"bad date", form(group, e.advisor.ID, "Thursday"), 422, "date and time"},
+		{"in the past", form(group, e.advisor.ID, "2026-03-01T10:00"), 422, "start"},
+		{"ok", form(group, e.advisor.ID, "2026-03-05T10:00"), 200, "2026-03-05 10:00–11:00"},
+		{"advisor busy", form(group, e.advisor.ID, "2026-03-05T10:30"), 409, "another appointment then"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.post("/console/admin/groups", tt.form)
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
+			}
+			consoleMustContain(t, p.body, tt.says)
+		})
+	}
+	gs, err := e.st.OpenGroupSessions(t.Context(), e.seed.Tenant.ID, e.clock.now(), e.clock.now().AddDate(0, 1, 0), "tr")
+	if err != nil || len(gs) != 1 || gs[0].SeatsLeft != 40 || gs[0].Appointment.AdvisorID != e.advisor.ID {
+		t.Fatalf("stored sessions %+v %v", gs, err)
+	}
+	if !consoleHas(e.auditActions(), "group.create") {
+		t.Error("not audited")
+	}
+	// The session's advisor sees it on that day.
+	bernd := e.browser()
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	consoleMustContain(t, bernd.get("/console?day=2026-03-05").body, "Infoveranstaltung")
+}
