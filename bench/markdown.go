@@ -77,7 +77,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		windowTable(b, r.Calls.Steps)
 	}
 	if r.Group != nil {
-		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. The ramp measures on past the first step below 90 %% fps (the cost per attendee is the point) unless delivery falls under half the frame rate. Limit: %s.\n\n", r.Group.Name, r.Group.Stopped)
+		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. The ramp measures on past the first step below 90 %% fps to its last step (the cost per attendee is the point). Limit: %s.\n\n", r.Group.Name, r.Group.Stopped)
 		windowTable(b, r.Group.Steps)
 	}
 	p("## How to read this\n\n")
