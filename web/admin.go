@@ -22,6 +22,7 @@ func registerAdmin(g *gin.RouterGroup, c *console) {
 	g.POST("/advisors", c.createAdvisor)
 	g.POST("/advisors/:id/active", c.setAdvisorActive)
 	g.POST("/advisors/:id/password", c.resetPassword)
+	g.POST("/advisors/:id/update", c.updateAdvisor)
 	g.GET("/advisors/:id/availability", c.availabilityPage)
 	g.POST("/advisors/:id/weekly", c.setWeekly)
 	g.POST("/advisors/:id/exceptions", c.addException)

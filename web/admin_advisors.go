@@ -113,13 +113,7 @@ func (c *console) setAdvisorActive(ctx *gin.Context) {
 		c.renderAdvisors(ctx, http.StatusUnprocessableEntity, advisorForm{Role: "advisor"}, tr.T("console.advisors.self"), "")
 		return
 	}
-	langs, topics := make([]string, 0, len(a.Languages)), make([]string, 0, len(a.Topics))
-	for _, l := range a.Languages {
-		langs = append(langs, l.Language)
-	}
-	for _, t := range a.Topics {
-		topics = append(topics, t.Topic)
-	}
+	langs, topics := advisorLists2(a)
 	err := c.st.UpdateAdvisor(ctx.Request.Context(), s.AdvisorID, a.ID, storage.AdvisorUpdate{Name: a.Name,
 		LocationID: a.LocationID, Role: a.Role, Active: active, Languages: langs, Topics: topics})
 	if err != nil {
@@ -153,4 +147,49 @@ func (c *console) resetPassword(ctx *gin.Context) {
 		c.sessionEnded(a.ID)
 	}
 	c.renderAdvisors(ctx, http.StatusOK, advisorForm{Role: "advisor"}, "", tr.T("console.advisors.passwordset"))
+}
+
+// advisorLists2 returns an advisor's languages and topics as plain lists.
+func advisorLists2(a storage.Advisor) (langs, topics []string) {
+	for _, l := range a.Languages {
+		langs = append(langs, l.Language)
+	}
+	for _, t := range a.Topics {
+		topics = append(topics, t.Topic)
+	}
+	return langs, topics
+}
+
+// updateAdvisor changes name, role, languages and topics (what booking
+// matches citizens against); the active flag stays as it is.
+func (c *console) updateAdvisor(ctx *gin.Context) {
+	a, ok := c.tenantAdvisor(ctx)
+	if !ok {
+		return
+	}
+	s := current(ctx)
+	tr := c.text(ctx)
+	role := ctx.PostForm("role")
+	if role != string(storage.RoleAdvisor) && role != string(storage.RoleAdmin) {
+		c.renderAvailability(ctx, http.StatusUnprocessableEntity, a, nil, exceptionForm{Kind: "off"}, tr.T("console.invalid")+" role", "")
+		return
+	}
+	if a.ID == s.AdvisorID && role != string(storage.RoleAdmin) {
+		c.renderAvailability(ctx, http.StatusUnprocessableEntity, a, nil, exceptionForm{Kind: "off"}, tr.T("console.advisors.selfrole"), "")
+		return
+	}
+	err := c.st.UpdateAdvisor(ctx.Request.Context(), s.AdvisorID, a.ID, storage.AdvisorUpdate{Name: ctx.PostForm("name"),
+		LocationID: a.LocationID, Role: storage.Role(role), Active: a.Active,
+		Languages: splitList(ctx.PostForm("languages")), Topics: splitList(ctx.PostForm("topics"))})
+	switch {
+	case errors.Is(err, storage.ErrInvalid):
+		c.renderAvailability(ctx, http.StatusUnprocessableEntity, a, nil, exceptionForm{Kind: "off"}, tr.T("console.invalid")+" "+invalidField(err), "")
+		return
+	case err != nil:
+		c.fail(ctx, err)
+		return
+	}
+	if a, ok = c.tenantAdvisor(ctx); ok {
+		c.renderAvailability(ctx, http.StatusOK, a, nil, exceptionForm{Kind: "off"}, "", tr.T("console.saved"))
+	}
 }

@@ -59,7 +59,9 @@ func (c *console) renderAvailability(ctx *gin.Context, status int, a storage.Adv
 		c.fail(ctx, err)
 		return
 	}
-	d := availabilityData{Advisor: advisorRow{ID: a.ID, Name: a.Name, Email: a.Email}, Days: days, Exception: ef}
+	langs, topics := advisorLists2(a)
+	d := availabilityData{Advisor: advisorRow{ID: a.ID, Name: a.Name, Email: a.Email, Role: string(a.Role), Active: a.Active,
+		Languages: strings.Join(langs, ", "), Topics: strings.Join(topics, ", ")}, Days: days, Exception: ef}
 	if d.Days == nil {
 		for _, wd := range weekOrder {
 			r := dayRow{Weekday: int(wd), NameID: "weekday_" + strconv.Itoa(int(wd))}

@@ -273,3 +273,26 @@ func TestAdminGroupSessions(t *testing.T) {
 	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
 	consoleMustContain(t, bernd.get("/console?day=2026-03-05").body, "Infoveranstaltung")
 }
+
+func TestAdminUpdateAdvisor(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	path := "/console/admin/advisors/" + itoaU(e.advisor.ID)
+	consoleMustContain(t, b.get(path+"/availability").body, `value="Bernd Berater"`, `value="de"`, `value="general"`)
+	if p := b.post(path+"/update", url.Values{"name": {""}, "role": {"advisor"}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("empty name: %d", p.code)
+	}
+	if p := b.post(path+"/update", url.Values{"name": {"Bernd B."}, "role": {"advisor"}, "languages": {"de, tr"}, "topics": {"general jobsearch"}}); p.code != http.StatusOK {
+		t.Fatalf("update: %d", p.code)
+	}
+	a, _ := e.st.Advisor(t.Context(), e.advisor.ID)
+	langs, topics := advisorLists2(a)
+	if a.Name != "Bernd B." || strings.Join(langs, ",") != "de,tr" || strings.Join(topics, ",") != "general,jobsearch" || !a.Active {
+		t.Fatalf("stored %+v %v %v", a, langs, topics)
+	}
+	self := "/console/admin/advisors/" + itoaU(e.seed.Advisor.ID)
+	if p := b.post(self+"/update", url.Values{"name": {"Demo"}, "role": {"advisor"}}); p.code != http.StatusUnprocessableEntity {
+		t.Fatalf("dropping one's own admin role: %d", p.code)
+	}
+}
