@@ -156,6 +156,7 @@ func (g *Gateway) relay(ctx context.Context, client, node *websocket.Conn, log *
 	case clientErr = <-clientDone:
 		st := websocket.CloseStatus(clientErr)
 		if st == -1 {
+			log.Info("client connection lost", "err", clientErr)
 			st = websocket.StatusGoingAway
 		}
 		_ = node.Close(st, "")
