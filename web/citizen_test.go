@@ -443,3 +443,17 @@ func FuzzParseSurveyForm(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactInvitationPaths(t *testing.T) {
+	for in, want := range map[string]string{
+		"/i/jMCxCbcX6Vck4T3l3z8UKQ":       "/i/[redacted]",
+		"/i/jMCxCbcX6Vck4T3l3z8UKQ/check": "/i/[redacted]/check",
+		"/m/abc/cancel":                   "/m/[redacted]/cancel",
+		"/j/x":                            "/j/[redacted]",
+		"/b/demo":                         "/b/demo",
+	} {
+		if got := redactPath(in); got != want {
+			t.Errorf("redactPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

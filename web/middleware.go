@@ -65,6 +65,16 @@ func redactPath(p string) string {
 	if strings.HasPrefix(p, "/j/") {
 		return "/j/[redacted]"
 	}
+	// Invitation (/i/) and manage (/m/) links carry their token as the
+	// second segment; keep the page name after it for the log's sake.
+	for _, prefix := range []string{"/i/", "/m/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				return prefix + "[redacted]" + rest[i:]
+			}
+			return prefix + "[redacted]"
+		}
+	}
 	return p
 }
 
