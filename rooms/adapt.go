@@ -79,11 +79,19 @@ func (r *Room) adaptAll(now time.Time) {
 		if rx.vdown == nil {
 			continue // not negotiated yet
 		}
-		l, changed := rx.policy.update(linkSample{now: now, estimateKbps: p.estimateKbps(), loss: p.link.loss(), cap: rx.cap()})
+		l, changed := rx.policy.update(r.linkSample(p, now))
 		if changed {
 			r.setLevel(p, l)
 		}
 	}
+}
+
+// sentWindow is the span over which the rate actually sent is measured for the policy.
+const sentWindow = 2 * time.Second
+
+func (r *Room) linkSample(p *Participant, now time.Time) linkSample {
+	return linkSample{now: now, estimateKbps: p.estimateKbps(), sentKbps: p.rx.sent.rate(sentWindow) * 8 / 1000,
+		loss: p.link.loss(), cap: p.rx.cap()}
 }
 
 // estimateKbps is GCC's target rate for what the server sends p; without an
@@ -133,7 +141,7 @@ func (r *Room) setQuality(p *Participant, mode string, budget float64) {
 			}
 			return
 		}
-		l, changed := rx.policy.update(linkSample{now: r.cfg.Now(), estimateKbps: p.estimateKbps(), loss: p.link.loss(), cap: rx.cap()})
+		l, changed := rx.policy.update(r.linkSample(p, r.cfg.Now()))
 		if changed {
 			r.setLevel(p, l)
 		} else {
@@ -152,6 +160,7 @@ func (r *Room) sampleUsage(now time.Time) {
 		rx.usage.add(now, rx.vdown.bytes.Load()+rx.adown.bytes.Load())
 		rx.frames.add(now, rx.vdown.frames.Load())
 		rx.up.add(now, p.upBytes.Load())
+		rx.sent.add(now, rx.vdown.payload.Load()+rx.adown.payload.Load())
 	}
 }
 

@@ -50,7 +50,8 @@ type downTrack struct {
 	lastTS  uint32
 	lastAt  time.Time
 
-	bytes, packets, frames atomic.Uint64 // what was written, for usage and status
+	bytes, packets, frames atomic.Uint64 // what was written (bytes as on the wire), for usage and status
+	payload                atomic.Uint64 // RTP payload bytes written, the unit of GCC's estimate
 	errs                   errorLog
 }
 
@@ -143,6 +144,7 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
 			continue
 		}
 		d.packets.Add(1)
+		d.payload.Add(uint64(len(p.Payload)))
 		d.bytes.Add(uint64(len(p.Payload) + packetOverheadBytes))
 	}
 	d.lastAt = f.at

@@ -109,7 +109,7 @@ func TestDownTrackSwitchIsContinuous(t *testing.T) {
 	d.writeFrame(b.id, b.frame(1, false, at)) // b's delta frame: the switch waits for a keyframe
 	d.writeFrame(a.id, a.frame(2, false, at)) // a goes on meanwhile: no freeze
 	at = tick()
-	d.writeFrame(b.id, b.frame(3, true, at)) // b's keyframe: switch
+	d.writeFrame(b.id, b.frame(3, true, at))  // b's keyframe: switch
 	d.writeFrame(a.id, a.frame(2, false, at)) // a is no longer forwarded
 	for range 3 {
 		d.writeFrame(b.id, b.frame(1, false, tick()))

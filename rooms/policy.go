@@ -31,9 +31,21 @@ var defaultPolicy = policyConfig{
 type linkSample struct {
 	now          time.Time
 	estimateKbps float64 // GCC's target bitrate for the receiver's PeerConnection
+	sentKbps     float64 // RTP payload actually sent to the receiver lately
 	loss         float64 // fraction of packets lost (receiver reports), 0..1
 	cap          level   // the best level the receiver's own choice allows
 }
+
+// appLimitedShare: an output sending less than this share of its tier's rate
+// (a still picture, a solid colour) is application-limited. GCC then knows
+// only that the link carries that little, and its estimate after any delay
+// blip (0.85 of the received rate, e.g. from a busy host) says nothing about
+// whether the tier fits. Such a receiver steps down on loss, or when the
+// estimate falls below appLimitedFloor of what is actually being sent.
+const (
+	appLimitedShare = 0.6
+	appLimitedFloor = 0.8
+)
 
 // tierPolicy chooses a receiver's level from its link, with hysteresis. It is
 // a pure state machine: the caller passes the time in, so tests drive it with
@@ -83,7 +95,12 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		p.upHold = p.cfg.upHold
 	}
 
-	bad := p.level.video() && (s.estimateKbps < p.level.needKbps() || s.loss > p.cfg.lossDown)
+	need := p.level.needKbps()
+	short := s.estimateKbps < need
+	if s.sentKbps < appLimitedShare*need {
+		short = s.estimateKbps < appLimitedFloor*s.sentKbps
+	}
+	bad := p.level.video() && (short || s.loss > p.cfg.lossDown)
 	switch {
 	case !bad:
 		p.badSince = time.Time{}

@@ -5,10 +5,13 @@ import (
 	"time"
 )
 
-// step is one sample fed to the policy after advancing the fake clock.
+// step is one sample fed to the policy after advancing the fake clock. The
+// rate sent is the current tier's need (an encoder filling its tier) unless
+// sent says otherwise.
 type step struct {
 	after    time.Duration
 	estimate float64 // kbit/s
+	sent     float64 // kbit/s
 	loss     float64
 	cap      level
 	want     level
@@ -23,6 +26,14 @@ func hold(d time.Duration, estimate, loss float64, cap, want level) []step {
 	}
 	out[len(out)-1].want = want
 	return out
+}
+
+// sent sets the rate sent in steps (-1: nothing).
+func sent(kbps float64, steps []step) []step {
+	for i := range steps {
+		steps[i].sent = kbps
+	}
+	return steps
 }
 
 func seq(parts ...[]step) []step {
@@ -64,6 +75,14 @@ func TestTierPolicy(t *testing.T) {
 			hold(10*time.Second, 2000, 0.15, high, audio), // audio is never dropped
 		)},
 		{"5 % loss is tolerated", high, hold(20*time.Second, 2000, 0.05, high, high)},
+		{"an application-limited output ignores a blip of the estimate", high,
+			sent(80, hold(30*time.Second, 68, 0, high, high))},
+		{"an application-limited output steps down when the link cannot carry even that", high, seq(
+			sent(80, hold(2*time.Second, 50, 0, high, high)),
+			sent(80, hold(500*time.Millisecond, 50, 0, high, medium)),
+		)},
+		{"nothing sent yet: no step down on the estimate", high,
+			sent(-1, hold(10*time.Second, 60, 0, high, high))},
 		{"up only after 8 s above the next tier with margin", low, seq(
 			hold(7500*time.Millisecond, 400, 0, high, low),
 			hold(1*time.Second, 400, 0, high, medium),
@@ -119,7 +138,14 @@ func TestTierPolicy(t *testing.T) {
 			var changes int
 			for i, s := range tt.steps {
 				now = now.Add(s.after)
-				got, changed := p.update(linkSample{now: now, estimateKbps: s.estimate, loss: s.loss, cap: s.cap})
+				sentKbps := s.sent
+				switch {
+				case sentKbps == 0:
+					sentKbps = p.level.needKbps()
+				case sentKbps < 0:
+					sentKbps = 0
+				}
+				got, changed := p.update(linkSample{now: now, estimateKbps: s.estimate, sentKbps: sentKbps, loss: s.loss, cap: s.cap})
 				if changed {
 					changes++
 				}
@@ -146,7 +172,7 @@ func TestTierPolicyNeverFlaps(t *testing.T) {
 		if (i/2)%2 == 0 {
 			est = need * 0.9
 		}
-		if _, changed := p.update(linkSample{now: now, estimateKbps: est, cap: levelHigh}); changed {
+		if _, changed := p.update(linkSample{now: now, estimateKbps: est, sentKbps: need, cap: levelHigh}); changed {
 			changes++
 		}
 	}

@@ -33,6 +33,7 @@ type receiver struct {
 	usage  rateWindow // bytes sent to the receiver
 	frames rateWindow // video frames sent to it
 	up     rateWindow // bytes received from it
+	sent   rateWindow // RTP payload sent to it
 }
 
 func newReceiver(now time.Time) *receiver {
@@ -43,6 +44,7 @@ func newReceiver(now time.Time) *receiver {
 		usage:  newRateWindow(usageWindow),
 		frames: newRateWindow(usageWindow),
 		up:     newRateWindow(usageWindow),
+		sent:   newRateWindow(usageWindow),
 	}
 }
 

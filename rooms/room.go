@@ -42,7 +42,14 @@ type Room struct {
 	ticks       uint64
 	rosterDirty bool
 	chat        chatLog
-	call        callStats
+
+	// The rosters last sent (roster.go).
+	fullSent       []byte
+	compactSent    []byte
+	compactEntries []RosterEntry
+	compactCount   int
+	compactAt      time.Time
+	call           callStats
 }
 
 type roomStats struct {
@@ -111,7 +118,7 @@ func (r *Room) onTick() {
 		}
 	}
 	if r.rosterDirty {
-		r.flushRoster()
+		r.flushRoster(now)
 	}
 }
 

@@ -31,7 +31,7 @@ type ConnectionStatus struct {
 	Tier          string        `json:"tier"`                 // what it receives: high, medium, low or audio
 	DownKbps      float64       `json:"down_kbps"`            // server → participant
 	UpKbps        float64       `json:"up_kbps"`              // participant → server
-	RTTMillis     int           `json:"rtt_ms"`               // from its receiver reports; 0 before the first
+	RTTMillis     float64       `json:"rtt_ms"`               // round trip, from its receiver reports; 0 before the first
 	LossPct       float64       `json:"loss_pct"`             // of what it receives
 	FPS           float64       `json:"fps"`                  // video frames it receives per second
 	VideoPaused   bool          `json:"video_paused"`         // audio only

@@ -38,7 +38,7 @@ func (r *Room) connectionStatus(p *Participant) ConnectionStatus {
 		Tier:        rx.level.name(),
 		DownKbps:    round1(rx.usage.rate(statusWindow) * 8 / 1000),
 		UpKbps:      round1(rx.up.rate(statusWindow) * 8 / 1000),
-		RTTMillis:   int(p.link.rtt().Milliseconds()),
+		RTTMillis:   round1(float64(p.link.rtt()) / float64(time.Millisecond)),
 		LossPct:     round1(100 * p.link.loss()),
 		FPS:         round1(rx.frames.rate(statusWindow)),
 		VideoPaused: !rx.level.video(),
@@ -149,7 +149,7 @@ func (c *callStats) tierTime(p *Participant, l level, now time.Time) {
 }
 
 func (c *callStats) observe(s ConnectionStatus) {
-	c.worstRTT = max(c.worstRTT, time.Duration(s.RTTMillis)*time.Millisecond)
+	c.worstRTT = max(c.worstRTT, time.Duration(s.RTTMillis*float64(time.Millisecond)))
 	c.worstLoss = math.Max(c.worstLoss, s.LossPct)
 }
 

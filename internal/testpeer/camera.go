@@ -62,13 +62,24 @@ type camera struct {
 	rng    *rand.Rand
 	bad    atomic.Int32
 	key    atomic.Bool // the server asked for a keyframe
+	paused atomic.Bool // sends nothing (demoted)
 	frames atomic.Uint64
+	sent   int // frames sent in H.264 mode (the camera's goroutine)
 }
 
 func newCamera(o Options) (*camera, error) {
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "camera", "testpeer")
+	return newVideoSource(o, "camera", "testpeer")
+}
+
+// newVideoSource is a camera, or (with another id and stream) a shared screen.
+func newVideoSource(o Options, id, stream string) (*camera, error) {
+	capability := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	if o.H264Only {
+		capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: h264Fmtp}
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(capability, id, stream)
 	if err != nil {
-		return nil, fmt.Errorf("new camera track: %w", err)
+		return nil, fmt.Errorf("new %s track: %w", id, err)
 	}
 	pic := solid(o.Width, o.Height, o.Colour)
 	params, err := vpx.NewVP8Params()
@@ -127,6 +138,9 @@ func (c *camera) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		if c.paused.Load() {
+			continue
+		}
 		pkts, err := c.frame(samples)
 		if err != nil {
 			continue
@@ -157,18 +171,10 @@ func (c *camera) frame(samples uint32) ([]*rtp.Packet, error) {
 		}
 		return c.vp8.Packetize(f[:max(1, len(f)/4)], samples), nil
 	case BadH264:
-		if c.h264 == nil {
-			e, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{Kind: codec.KindH264, Width: c.opts.Width, Height: c.opts.Height, FPS: c.opts.FPS, BitrateKbps: 300})
-			if err != nil {
-				return nil, err
-			}
-			c.h264 = e
-		}
-		f, err := c.h264.Encode(c.pic, true)
-		if err != nil || len(f.Data) == 0 {
-			return nil, fmt.Errorf("encode h264: %w", err)
-		}
-		return c.h264p.Packetize(f.Data, samples), nil
+		return c.encodeH264(samples, true)
+	}
+	if c.opts.H264Only {
+		return c.encodeH264(samples, c.key.Swap(false) || c.sent == 0)
 	}
 	if c.key.Swap(false) {
 		c.forceKey()
@@ -178,6 +184,23 @@ func (c *camera) frame(samples uint32) ([]*rtp.Packet, error) {
 		return nil, err
 	}
 	return c.vp8.Packetize(f, samples), nil
+}
+
+// encodeH264 encodes the picture with FFmpeg's libx264 (the codec package).
+func (c *camera) encodeH264(samples uint32, key bool) ([]*rtp.Packet, error) {
+	if c.h264 == nil {
+		e, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{Kind: codec.KindH264, Width: c.opts.Width, Height: c.opts.Height, FPS: c.opts.FPS, BitrateKbps: 300})
+		if err != nil {
+			return nil, err
+		}
+		c.h264 = e
+	}
+	f, err := c.h264.Encode(c.pic, key)
+	if err != nil || len(f.Data) == 0 {
+		return nil, fmt.Errorf("encode h264: %w", err)
+	}
+	c.sent++
+	return c.h264p.Packetize(f.Data, samples), nil
 }
 
 func (c *camera) forceKey() {
@@ -241,15 +264,22 @@ func (rawPayloader) Payload(mtu uint16, payload []byte) [][]byte {
 
 // SetBadMedia switches the camera to a bad-input mode (or back with BadNone).
 func (p *Peer) SetBadMedia(m BadMode) {
-	if p.cam != nil {
-		p.cam.bad.Store(int32(m))
+	if c := p.camera(); c != nil {
+		c.bad.Store(int32(m))
 	}
 }
 
 // FramesSent is how many camera frames were sent.
 func (p *Peer) FramesSent() uint64 {
-	if p.cam == nil {
-		return 0
+	if c := p.camera(); c != nil {
+		return c.frames.Load()
 	}
-	return p.cam.frames.Load()
+	return 0
+}
+
+// camera is the peer's camera, nil for a peer that does not publish (yet).
+func (p *Peer) camera() *camera {
+	p.goMu.Lock()
+	defer p.goMu.Unlock()
+	return p.cam
 }

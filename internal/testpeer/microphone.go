@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	mdcodec "github.com/pion/mediadevices/pkg/codec"
@@ -26,9 +27,10 @@ const (
 // microphone is a synthetic microphone: a continuous sine tone encoded with
 // libopus (through pion/mediadevices), 20 ms per packet.
 type microphone struct {
-	track *webrtc.TrackLocalStaticRTP
-	enc   mdcodec.ReadCloser
-	pk    rtp.Packetizer
+	track  *webrtc.TrackLocalStaticRTP
+	enc    mdcodec.ReadCloser
+	pk     rtp.Packetizer
+	paused atomic.Bool // sends nothing (demoted)
 }
 
 func newMicrophone(o Options) (*microphone, error) {
@@ -71,6 +73,9 @@ func (m *microphone) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if m.paused.Load() {
+			continue
 		}
 		b, release, err := m.enc.Read()
 		if err != nil {

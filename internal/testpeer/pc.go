@@ -11,9 +11,13 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// h264Fmtp is the H.264 the peer offers and sends: constrained baseline,
+// packetization mode 1, as browsers do.
+const h264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+
 // newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
 // reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
-func newAPI(log *slog.Logger, cut *atomic.Bool) (*webrtc.API, error) {
+func newAPI(log *slog.Logger, cut *atomic.Bool, h264Only bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -21,11 +25,14 @@ func newAPI(log *slog.Logger, cut *atomic.Bool) (*webrtc.API, error) {
 	}{
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
+			SDPFmtpLine: h264Fmtp}, PayloadType: 102}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
 	}
 	for _, c := range codecs {
+		if h264Only && c.c.MimeType == webrtc.MimeTypeVP8 {
+			continue
+		}
 		if err := me.RegisterCodec(c.c, c.t); err != nil {
 			return nil, fmt.Errorf("register %s: %w", c.c.MimeType, err)
 		}
@@ -49,7 +56,7 @@ func newAPI(log *slog.Logger, cut *atomic.Bool) (*webrtc.API, error) {
 // startPeerConnection creates the PeerConnection with a camera and microphone
 // track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
 func (p *Peer) startPeerConnection() error {
-	api, err := newAPI(p.log, &p.netCut)
+	api, err := newAPI(p.log, &p.netCut, p.opts.H264Only)
 	if err != nil {
 		return err
 	}
@@ -59,7 +66,7 @@ func (p *Peer) startPeerConnection() error {
 	}
 	p.pc = pc
 	p.video = newVideoReceiver(p)
-	p.audio = newAudioReceiver()
+	p.audio = newAudioReceiver(p)
 	pc.OnTrack(p.onTrack)
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		raw := json.RawMessage("null")
@@ -144,19 +151,35 @@ func (p *Peer) Renegotiate(iceRestart bool) error {
 
 // startMedia runs the camera and microphone once the connection is up.
 func (p *Peer) startMedia() {
-	if p.cam == nil {
+	p.goMu.Lock()
+	cam, mic := p.cam, p.mic
+	p.goMu.Unlock()
+	if cam == nil {
 		return
 	}
-	p.spawn(func() { p.cam.run(p.ctx) })
-	p.spawn(func() { p.mic.run(p.ctx) })
+	p.spawn(func() { cam.run(p.ctx) })
+	p.spawn(func() { mic.run(p.ctx) })
 }
 
-func (p *Peer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *Peer) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	// Read the receiver's RTCP as a browser does, so the interceptors see the
+	// server's sender reports (receiver reports then carry LSR/DLSR, from
+	// which the server measures the round-trip time).
+	p.spawn(func() { drainReceiverRTCP(r) })
 	switch t.Kind() {
 	case webrtc.RTPCodecTypeVideo:
 		p.spawn(func() { p.video.run(t) })
 	case webrtc.RTPCodecTypeAudio:
 		p.spawn(func() { p.audio.run(t) })
+	}
+}
+
+func drainReceiverRTCP(r *webrtc.RTPReceiver) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := r.Read(buf); err != nil {
+			return
+		}
 	}
 }
 

@@ -43,6 +43,12 @@ type Options struct {
 	// GlareOnce answers the first server offer with a new client offer
 	// instead of an answer, as if the two offers had crossed.
 	GlareOnce bool
+	// H264Only offers H.264 and no VP8 for video (as Safari on iOS may), and
+	// makes a publishing peer's camera send H.264.
+	H264Only bool
+	// NoDecode makes the peer count what it receives without decoding it:
+	// light receive-only peers for load tests (Picture and Audio stay empty).
+	NoDecode bool
 
 	Logger *slog.Logger
 	// ProtocolVersion overrides join.v (default 1), to test version checks.
@@ -105,6 +111,24 @@ type Peer struct {
 	cam   *camera
 	mic   *microphone
 
+	// In-call state from the server (under mu).
+	chats      []ChatMessage
+	usage      Usage
+	hasUsage   bool
+	paused     string // reason of the last video_paused, "" while video flows
+	pauses     int
+	hint       PublishHint
+	hasHint    bool
+	status     []ConnectionStatus
+	statuses   int
+	publishing bool // promoted (or a publishing role)
+	muteReqs   int
+	handDown   int
+	attendees  int
+	received   map[string]int // messages received, by type
+	screen     *camera
+
+	bytesIn      atomic.Uint64
 	connected    atomic.Bool
 	netCut       atomic.Bool
 	serverOffers atomic.Int32
@@ -124,12 +148,14 @@ func Dial(ctx context.Context, opts Options) (*Peer, error) {
 	conn.SetReadLimit(1 << 20)
 	pctx, cancel := context.WithCancel(context.Background())
 	p := &Peer{
-		opts:    opts,
-		log:     opts.Logger,
-		conn:    conn,
-		ctx:     pctx,
-		cancel:  cancel,
-		changed: make(chan struct{}),
+		opts:       opts,
+		log:        opts.Logger,
+		conn:       conn,
+		ctx:        pctx,
+		cancel:     cancel,
+		changed:    make(chan struct{}),
+		received:   map[string]int{},
+		publishing: opts.Publish,
 	}
 	join := Message{Type: "join", V: opts.ProtocolVersion, Token: opts.Token, Client: &ClientInfo{Agent: "nahbar-testpeer", Version: "1"}}
 	if err := p.send(join); err != nil {
@@ -262,6 +288,12 @@ func (p *Peer) readLoop() {
 }
 
 func (p *Peer) handle(m Message) error {
+	p.mu.Lock()
+	p.received[m.Type]++
+	p.mu.Unlock()
+	if handled, err := p.handleSession(m); handled {
+		return err
+	}
 	switch m.Type {
 	case "answer":
 		p.answers.Add(1)
@@ -308,6 +340,7 @@ func (p *Peer) handle(m Message) error {
 	case "roster":
 		p.mu.Lock()
 		p.roster = m.Participants
+		p.attendees = m.Attendees
 		p.notifyLocked()
 		p.mu.Unlock()
 	case "layout":
@@ -436,5 +469,8 @@ func (p *Peer) close() {
 	}
 	if p.mic != nil {
 		p.mic.close()
+	}
+	if p.screen != nil {
+		p.screen.close()
 	}
 }

@@ -22,6 +22,7 @@ type videoReceiver struct {
 	p *Peer
 
 	mu      sync.Mutex
+	mime    string       // the codec the server sends
 	pic     *image.YCbCr // copy of the latest decoded picture
 	frames  uint64
 	first   time.Time // when the first picture was decoded
@@ -33,6 +34,13 @@ type videoReceiver struct {
 func newVideoReceiver(p *Peer) *videoReceiver { return &videoReceiver{p: p} }
 
 func (v *videoReceiver) run(t *webrtc.TrackRemote) {
+	v.mu.Lock()
+	v.mime = t.Codec().MimeType
+	v.mu.Unlock()
+	if v.p.opts.NoDecode {
+		v.count(t)
+		return
+	}
 	kind, fc := codec.KindVP8, framing.VP8
 	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
 		kind, fc = codec.KindH264, framing.H264
@@ -52,6 +60,7 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
+		v.p.bytesIn.Add(uint64(n))
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
@@ -77,6 +86,44 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 		}
 	}
 }
+
+// count is the receive loop of a NoDecode peer: bytes and frames (marker
+// bits), no decoding.
+func (v *videoReceiver) count(t *webrtc.TrackRemote) {
+	buf := make([]byte, 1600)
+	var pkt rtp.Packet
+	for {
+		n, _, err := t.Read(buf)
+		if err != nil {
+			return
+		}
+		v.p.bytesIn.Add(uint64(n))
+		if pkt.Unmarshal(buf[:n]) == nil && pkt.Marker {
+			now := time.Now()
+			v.mu.Lock()
+			if v.frames == 0 {
+				v.first = now
+			}
+			v.times[v.frames%uint64(len(v.times))] = now
+			v.frames++
+			v.mu.Unlock()
+		}
+	}
+}
+
+// VideoCodec is the MIME type of the video the server sends ("" before it arrived).
+func (p *Peer) VideoCodec() string {
+	if p.video == nil {
+		return ""
+	}
+	p.video.mu.Lock()
+	defer p.video.mu.Unlock()
+	return p.video.mime
+}
+
+// BytesReceived is how many RTP bytes (video and audio, headers included)
+// the peer received.
+func (p *Peer) BytesReceived() uint64 { return p.bytesIn.Load() }
 
 func (v *videoReceiver) noteError(err error) {
 	v.mu.Lock()
@@ -183,14 +230,27 @@ const audioRing = 2 * sampleRate
 
 // audioReceiver decodes the mixed audio into a ring of PCM.
 type audioReceiver struct {
+	p     *Peer
 	mu    sync.Mutex
 	ring  []int16
 	total uint64
 }
 
-func newAudioReceiver() *audioReceiver { return &audioReceiver{ring: make([]int16, audioRing)} }
+func newAudioReceiver(p *Peer) *audioReceiver {
+	return &audioReceiver{ring: make([]int16, audioRing), p: p}
+}
 
 func (a *audioReceiver) run(t *webrtc.TrackRemote) {
+	if a.p.opts.NoDecode {
+		buf := make([]byte, 1600)
+		for {
+			n, _, err := t.Read(buf)
+			if err != nil {
+				return
+			}
+			a.p.bytesIn.Add(uint64(n))
+		}
+	}
 	dec, err := codec.NewOpusDecoder()
 	if err != nil {
 		return
@@ -204,6 +264,7 @@ func (a *audioReceiver) run(t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
+		a.p.bytesIn.Add(uint64(n))
 		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
 			continue
 		}
