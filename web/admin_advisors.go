@@ -113,7 +113,7 @@ func (c *console) setAdvisorActive(ctx *gin.Context) {
 		c.renderAdvisors(ctx, http.StatusUnprocessableEntity, advisorForm{Role: "advisor"}, tr.T("console.advisors.self"), "")
 		return
 	}
-	langs, topics := advisorLists2(a)
+	langs, topics := advisorLanguagesTopics(a)
 	err := c.st.UpdateAdvisor(ctx.Request.Context(), s.AdvisorID, a.ID, storage.AdvisorUpdate{Name: a.Name,
 		LocationID: a.LocationID, Role: a.Role, Active: active, Languages: langs, Topics: topics})
 	if err != nil {
@@ -149,8 +149,8 @@ func (c *console) resetPassword(ctx *gin.Context) {
 	c.renderAdvisors(ctx, http.StatusOK, advisorForm{Role: "advisor"}, "", tr.T("console.advisors.passwordset"))
 }
 
-// advisorLists2 returns an advisor's languages and topics as plain lists.
-func advisorLists2(a storage.Advisor) (langs, topics []string) {
+// advisorLanguagesTopics returns an advisor's languages and topics as plain lists.
+func advisorLanguagesTopics(a storage.Advisor) (langs, topics []string) {
 	for _, l := range a.Languages {
 		langs = append(langs, l.Language)
 	}

@@ -59,7 +59,7 @@ func (c *console) renderAvailability(ctx *gin.Context, status int, a storage.Adv
 		c.fail(ctx, err)
 		return
 	}
-	langs, topics := advisorLists2(a)
+	langs, topics := advisorLanguagesTopics(a)
 	d := availabilityData{Advisor: advisorRow{ID: a.ID, Name: a.Name, Email: a.Email, Role: string(a.Role), Active: a.Active,
 		Languages: strings.Join(langs, ", "), Topics: strings.Join(topics, ", ")}, Days: days, Exception: ef}
 	if d.Days == nil {

@@ -287,7 +287,7 @@ func TestAdminUpdateAdvisor(t *testing.T) {
 		t.Fatalf("update: %d", p.code)
 	}
 	a, _ := e.st.Advisor(t.Context(), e.advisor.ID)
-	langs, topics := advisorLists2(a)
+	langs, topics := advisorLanguagesTopics(a)
 	if a.Name != "Bernd B." || strings.Join(langs, ",") != "de,tr" || strings.Join(topics, ",") != "general,jobsearch" || !a.Active {
 		t.Fatalf("stored %+v %v %v", a, langs, topics)
 	}
