@@ -189,6 +189,9 @@ func (c *console) updateAdvisor(ctx *gin.Context) {
 		c.fail(ctx, err)
 		return
 	}
+	if storage.Role(role) != a.Role && a.ID != s.AdvisorID {
+		c.sessionEnded(a.ID) // a session carries the role it logged in with
+	}
 	if a, ok = c.tenantAdvisor(ctx); ok {
 		c.renderAvailability(ctx, http.StatusOK, a, nil, exceptionForm{Kind: "off"}, "", tr.T("console.saved"))
 	}

@@ -291,6 +291,22 @@ func TestAdminUpdateAdvisor(t *testing.T) {
 	if a.Name != "Bernd B." || strings.Join(langs, ",") != "de,tr" || strings.Join(topics, ",") != "general,jobsearch" || !a.Active {
 		t.Fatalf("stored %+v %v %v", a, langs, topics)
 	}
+	// Promoting (or demoting) ends the advisor's session, which carries the old role.
+	bernd := e.browser()
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	if p := bernd.get("/console/admin"); p.code != http.StatusForbidden {
+		t.Fatalf("advisor on the admin page: %d", p.code)
+	}
+	if p := b.post(path+"/update", url.Values{"name": {"Bernd B."}, "role": {"admin"}, "languages": {"de"}, "topics": {"general"}}); p.code != http.StatusOK {
+		t.Fatalf("promote: %d", p.code)
+	}
+	if p := bernd.get("/console"); p.code != http.StatusSeeOther {
+		t.Fatalf("session with the old role still works: %d", p.code)
+	}
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	if p := bernd.get("/console/admin"); p.code != http.StatusOK {
+		t.Fatalf("new admin on the admin page: %d", p.code)
+	}
 	self := "/console/admin/advisors/" + itoaU(e.seed.Advisor.ID)
 	if p := b.post(self+"/update", url.Values{"name": {"Demo"}, "role": {"advisor"}}); p.code != http.StatusUnprocessableEntity {
 		t.Fatalf("dropping one's own admin role: %d", p.code)
