@@ -31,6 +31,7 @@ func registerAdmin(g *gin.RouterGroup, c *console) {
 	g.POST("/types", c.createType)
 	g.POST("/types/:id/active", c.setTypeActive)
 	g.GET("/groups", c.groupsPage)
+	g.GET("/audit", c.auditPage)
 	g.POST("/groups", c.createGroup)
 }
 

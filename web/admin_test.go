@@ -312,3 +312,20 @@ func TestAdminUpdateAdvisor(t *testing.T) {
 		t.Fatalf("dropping one's own admin role: %d", p.code)
 	}
 }
+
+func TestAdminAuditLog(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	b.post("/console/admin/capacity", url.Values{"units": {"12"}})
+	p := b.get("/console/admin/audit")
+	if p.code != http.StatusOK {
+		t.Fatalf("audit page: %d", p.code)
+	}
+	consoleMustContain(t, p.body, "<code>capacity.set</code>", "<code>console.login</code>", "Demo Beraterin", "2026-03-02 10:00:00")
+	bernd := e.browser()
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	if p := bernd.get("/console/admin/audit"); p.code != http.StatusForbidden {
+		t.Fatalf("advisor on the audit page: %d", p.code)
+	}
+}
