@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 // apptRow is one appointment as the console shows it; web's own shape.
 type apptRow struct {
 	ID          uint
+	Advisor     string // on the all-advisors view
 	Time        string
 	Date        string
 	TypeName    string
@@ -41,7 +43,9 @@ type invRow struct {
 // dayData is the day view.
 type dayData struct {
 	Today        string
+	Day          string // YYYY-MM-DD of the page
 	IsToday      bool
+	Admin, All   bool   // All: every advisor's appointments (admins)
 	Prev, Next   string // ?day= of the neighbouring days
 	TodayLink    string
 	Appointments []apptRow
@@ -102,14 +106,15 @@ func (c *console) day(ctx *gin.Context) {
 		}
 		start = d
 	}
-	appts, err := c.st.AdvisorAppointments(rc, s.AdvisorID, start, start.AddDate(0, 0, 1))
+	all := s.Admin && ctx.Query("all") == "1"
+	appts, names, err := c.dayAppointments(ctx, s, all, start)
 	if err != nil {
 		c.fail(ctx, err)
 		return
 	}
 	tr := c.text(ctx)
-	d := dayData{Today: tr.longDate(start), IsToday: start.Equal(today),
-		Prev: start.AddDate(0, 0, -1).Format(time.DateOnly), Next: start.AddDate(0, 0, 1).Format(time.DateOnly)}
+	d := dayData{Today: tr.longDate(start), IsToday: start.Equal(today), Admin: s.Admin, All: all,
+		Day: start.Format(time.DateOnly), Prev: start.AddDate(0, 0, -1).Format(time.DateOnly), Next: start.AddDate(0, 0, 1).Format(time.DateOnly)}
 	ids := make([]string, 0, len(appts))
 	for _, a := range appts {
 		row, err := c.row(ctx, tr, s, a, zone)
@@ -117,8 +122,11 @@ func (c *console) day(ctx *gin.Context) {
 			c.fail(ctx, err)
 			return
 		}
+		if all {
+			row.Advisor = names[a.AdvisorID]
+		}
 		d.Appointments = append(d.Appointments, row)
-		if row.Booked {
+		if row.Booked && len(ids) < maxEventRooms {
 			ids = append(ids, "a="+strconv.FormatUint(uint64(a.ID), 10))
 		}
 	}
@@ -130,6 +138,34 @@ func (c *console) day(ctx *gin.Context) {
 		title = "console.day.other"
 	}
 	c.render(ctx, http.StatusOK, "day", c.view(ctx, title, d))
+}
+
+// dayAppointments loads the day's appointments of the advisor, or with all
+// (admins) of every advisor of the tenant, in time order, with the advisors'
+// names.
+func (c *console) dayAppointments(ctx *gin.Context, s session, all bool, start time.Time) ([]storage.Appointment, map[uint]string, error) {
+	rc := ctx.Request.Context()
+	end := start.AddDate(0, 0, 1)
+	if !all {
+		as, err := c.st.AdvisorAppointments(rc, s.AdvisorID, start, end)
+		return as, nil, err
+	}
+	advs, err := c.st.Advisors(rc, s.TenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[uint]string, len(advs))
+	var out []storage.Appointment
+	for _, a := range advs {
+		names[a.ID] = a.Name
+		as, err := c.st.AdvisorAppointments(rc, a.ID, start, end)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, as...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, names, nil
 }
 
 // row maps a storage appointment to the console's shape.

@@ -478,3 +478,32 @@ func TestConsoleOtherDays(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleAllAdvisors(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	// An appointment of the plain advisor today.
+	if err := e.st.SetWeeklyAvailability(t.Context(), 0, e.advisor.ID, []storage.WeeklyWindow{{Weekday: time.Monday, StartMinute: 8 * 60, EndMinute: 18 * 60}}); err != nil {
+		t.Fatal(err)
+	}
+	bk, err := e.st.Book(t.Context(), storage.BookRequest{TypeID: e.seed.Type.ID, Topic: "general", Language: "de",
+		Start: time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC), Citizen: storage.Contact{Name: "Karl Kunde", Email: "karl@example.org", Language: "de"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := e.browser()
+	admin.mustLogin("demo@nahbar.local", consoleAdminPW)
+	mine := admin.get("/console")
+	if strings.Contains(mine.body, "Karl Kunde") {
+		t.Fatal("another advisor's appointment on the admin's own list")
+	}
+	consoleMustContain(t, mine.body, `href="/console?day=2026-03-02&amp;all=1">All advisors`)
+	all := admin.get("/console?all=1")
+	consoleMustContain(t, all.body, "Karl Kunde", "Bernd Berater", "Demo Bürgerin", "Only mine",
+		"a="+itoaU(bk.Appointment.ID), "a="+itoaU(e.seed.Appointment.ID))
+	// Plain advisors cannot see everyone's.
+	bernd := e.browser()
+	bernd.mustLogin("berater@amt.example", consoleAdvisorPW)
+	if strings.Contains(bernd.get("/console?all=1").body, "Demo Bürgerin") {
+		t.Fatal("an advisor sees another advisor's appointments")
+	}
+}
