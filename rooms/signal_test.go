@@ -143,6 +143,18 @@ func FuzzDecodeMessage(f *testing.F) {
 		`{"type":"join","v":1e400}`,
 		`{"type":"\u0000"}`,
 		"\xff\xfe",
+		`{"type":"quality","mode":"save_data","budget_mb_per_hour":50}`,
+		`{"type":"usage","tier":"low","width":320,"height":180,"kbps":120.5,"mb_per_hour":54.2,"mode":"high"}`,
+		`{"type":"video_paused","reason":"bandwidth"}`,
+		`{"type":"publish_hint","max_width":480,"max_height":360,"max_fps":15,"max_kbps":600}`,
+		`{"type":"device_status","camera":"ok","microphone":"denied","details":"USB"}`,
+		`{"type":"screen","mid":"2"}`,
+		`{"type":"chat","text":"Hallo\nWelt"}`,
+		`{"type":"chat","id":"c1","participant_id":"p","name":"A","role":"advisor","text":"x","time":"2026-01-01T00:00:00.000Z"}`,
+		`{"type":"chat_history","messages":[{"id":"c1","participant_id":"p","name":"A","role":"citizen","text":"x","time":"t"}]}`,
+		`{"type":"hand","raised":false,"participant_id":"p"}`,
+		`{"type":"promote","participant_id":"p"}`,
+		`{"type":"status","connections":[{"participant_id":"p","name":"A","role":"citizen","tier":"high","down_kbps":1,"up_kbps":2,"rtt_ms":3.5,"loss_pct":0,"fps":15,"video_paused":false,"client":{"agent":"x"},"device":{"camera":"ok"}}]}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -181,6 +193,12 @@ func normalize(m Message) Message {
 	}
 	if m.Client != nil && *m.Client == (ClientInfo{}) {
 		m.Client = &ClientInfo{}
+	}
+	if len(m.Messages) == 0 {
+		m.Messages = nil
+	}
+	if len(m.Connections) == 0 {
+		m.Connections = nil
 	}
 	return m
 }
