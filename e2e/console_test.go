@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -102,5 +104,59 @@ func TestAdvisorConsoleAdmits(t *testing.T) {
 		if !slices.Contains(acts, want) {
 			t.Errorf("audit log %v lacks %s", acts, want)
 		}
+	}
+}
+
+// TestConsoleAccessibility runs axe-core in Chromium on every console page,
+// with a citizen waiting so the live list is on the page: no serious or
+// critical WCAG 2.1 AA violations.
+func TestConsoleAccessibility(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	if _, err := os.Stat(axePath()); err != nil {
+		t.Skipf("axe-core not installed (make test-deps): %v", err)
+	}
+	srv := startJourneyServer(t)
+	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	parts := []*participant{advisor}
+	startBrowsers(t, srv.server, parts...)
+	id := srv.seeded.Appointment.ID
+	srv.lobby.Arrive(web.AppointmentRoomID(id), web.WaitingEntry{Name: "Erika Mustermann", Role: "citizen",
+		Device: web.DeviceStatus{Browser: "Firefox 128", OS: "Android", Camera: web.DeviceOK, Microphone: web.DeviceDenied, Connection: "good"}})
+
+	// The checker itself sees a broken page (an unlabelled field, an image without text).
+	if err := advisor.b.do(20*time.Second, chromedp.Navigate(`data:text/html,<!doctype html><html lang="en"><title>x</title><main><input id="q"><img src="data:,"></main></html>`)); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := axeSerious(advisor.b); err != nil || len(vs) == 0 {
+		t.Fatalf("axe-core finds nothing on a broken page: %v %v", vs, err)
+	}
+	if err := advisor.b.do(20*time.Second, chromedp.Navigate(srv.base+"/console/login"), chromedp.WaitVisible(chromedp.ID("email"))); err != nil {
+		fatal(t, srv.server, parts, "login page: %v", err)
+	}
+	check := func(page string) {
+		t.Helper()
+		vs, err := axeSerious(advisor.b)
+		if err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: %s", page, v)
+		}
+	}
+	check("login")
+	if err := advisor.b.do(20*time.Second, chromedp.SendKeys(chromedp.ID("email"), "demo@nahbar.local"),
+		chromedp.SendKeys(chromedp.ID("password"), "journey-password-1"), chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-act="admit"]`))); err != nil {
+		fatal(t, srv.server, parts, "log in: %v", err)
+	}
+	check("/console")
+	for _, p := range []string{fmt.Sprintf("/console/appointments/%d", id), "/console?all=1", "/console/admin", "/console/admin/advisors",
+		fmt.Sprintf("/console/admin/advisors/%d/availability", srv.seeded.Advisor.ID), "/console/admin/types", "/console/admin/groups", "/console/admin/audit"} {
+		if err := advisor.b.do(20*time.Second, chromedp.Navigate(srv.base+p), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+			fatal(t, srv.server, parts, "open %s: %v", p, err)
+		}
+		check(p)
 	}
 }

@@ -25,3 +25,12 @@ if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
   echo "Go 1.26 is required: https://go.dev/dl/ (install to /usr/local/go)" >&2
   exit 1
 fi
+
+# axe-core, the accessibility checker the browser tests run inside Chromium (into
+# e2e/node_modules, which git ignores).
+e2e_dir="$(cd "$(dirname "$0")/../e2e" && pwd)"
+if [ "${1:-}" = "--test" ] && [ ! -f "$e2e_dir/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed for the accessibility checks of the browser tests" >&2; exit 1; }
+  echo "installing axe-core into $e2e_dir/node_modules"
+  npm install --silent --no-save --no-package-lock --prefix "$e2e_dir" axe-core@4
+fi
