@@ -84,7 +84,7 @@ func registerConsole(r *gin.Engine, cfg Config) error {
 		return err
 	}
 	c.csp = strings.Join([]string{
-		"default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: https:",
+		"default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
 		"connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
 	}, "; ")
 

@@ -63,7 +63,7 @@ func (c *console) loginToken(ctx *gin.Context) (string, error) {
 
 func (c *console) setCookie(ctx *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(ctx.Writer, &http.Cookie{Name: name, Value: value, Path: consolePrefix, MaxAge: maxAge,
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: c.secure || ctx.Request.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 
 // login checks the double-submit token, the rate limit, then the password.
