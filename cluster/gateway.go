@@ -15,9 +15,10 @@ import (
 type GatewayConfig struct {
 	// Resolve maps the client's first message (join) to the signalling URL
 	// of the node that hosts its room, e.g. ws://10.0.0.3:8080/ws/node. It is
-	// asked again while the host cannot be reached, so a placement that moves
-	// off a dead node is followed.
-	Resolve func(ctx context.Context, join []byte) (string, error)
+	// asked again while the host cannot be reached, with unreachable set to
+	// the URL that just failed, so it can move the room off a dead host
+	// (Router.Failover) rather than wait for its registration to expire.
+	Resolve func(ctx context.Context, join []byte, unreachable string) (string, error)
 	// Header goes with every dial to a node (the cluster's bearer key).
 	Header http.Header
 	// OriginPatterns are accepted besides the request's own host.
@@ -109,8 +110,9 @@ func (g *Gateway) dialHost(ctx context.Context, join []byte) (*websocket.Conn, s
 	retry := time.NewTicker(g.cfg.RetryInterval)
 	defer retry.Stop()
 	var lastErr error
+	var unreachable string
 	for {
-		target, err := g.cfg.Resolve(ctx, join)
+		target, err := g.cfg.Resolve(ctx, join, unreachable)
 		if err == nil {
 			dctx, dcancel := context.WithTimeout(ctx, 2*time.Second)
 			var conn *websocket.Conn
@@ -121,6 +123,7 @@ func (g *Gateway) dialHost(ctx context.Context, join []byte) (*websocket.Conn, s
 				return conn, target, nil
 			}
 			err = fmt.Errorf("dial %s: %w", target, err)
+			unreachable = target
 		}
 		lastErr = err
 		select {

@@ -54,6 +54,11 @@ func (l *LocalRouter) Place(_ context.Context, room, _ string) (Node, error) {
 	return l.self, nil
 }
 
+// Failover implements Router: a single node has nowhere else to go.
+func (l *LocalRouter) Failover(ctx context.Context, room, region, _ string) (Node, error) {
+	return l.Place(ctx, room, region)
+}
+
 // Sync implements Router: the hosted rooms are the placed ones.
 func (l *LocalRouter) Sync(_ context.Context, hosted []string) ([]string, error) {
 	l.mu.Lock()

@@ -44,6 +44,11 @@ type Router interface {
 	// node (preferring region) when it has none or its host is gone. Two
 	// callers racing for the same room get the same node.
 	Place(ctx context.Context, room, region string) (Node, error)
+	// Failover is Place for a caller that could not reach the room's host
+	// unreachable: if that node also missed a heartbeat it is taken for dead
+	// at once (its registration may take the whole TTL to expire) and the
+	// room moves to another node; otherwise it is Place.
+	Failover(ctx context.Context, room, region, unreachable string) (Node, error)
 	// Sync keeps the placements of the rooms this node hosts now and releases
 	// the ones it no longer hosts. It returns rooms another live node owns
 	// (which should not happen: a split placement to log).

@@ -17,8 +17,9 @@ type RedisConfig struct {
 	Prefix string        // key prefix, e.g. "nahbar" (tests use one per run)
 	Self   Node
 	// HeartbeatTTL is how long a node stays registered without a heartbeat
-	// (default 3 s); heartbeats should come at least every TTL/3.
-	HeartbeatTTL time.Duration
+	// (default 3 s); HeartbeatInterval is how often nodes beat (default
+	// TTL/3): a node whose last beat is 1.5 intervals old has missed one.
+	HeartbeatTTL, HeartbeatInterval time.Duration
 	// RoomTTL is how long a placement outlives its last refresh (default
 	// 30 s): rooms placed but never joined are forgotten after it.
 	RoomTTL time.Duration
@@ -31,11 +32,12 @@ type RedisConfig struct {
 // heartbeat), <p>:room:<room> (the hosting node's id, expires unless
 // refreshed), <p>:rooms:<id> (set of the rooms placed on a node: its load).
 type RedisRouter struct {
-	rdb    *redis.Client
-	p      string
-	self   Node
-	hbTTL  time.Duration
-	roomTT time.Duration
+	rdb     *redis.Client
+	p       string
+	self    Node
+	hbTTL   time.Duration
+	hbEvery time.Duration
+	roomTT  time.Duration
 }
 
 var _ Router = (*RedisRouter)(nil)
@@ -54,10 +56,14 @@ func NewRedisRouter(cfg RedisConfig) (*RedisRouter, error) {
 	if cfg.HeartbeatTTL <= 0 {
 		cfg.HeartbeatTTL = 3 * time.Second
 	}
+	if cfg.HeartbeatInterval <= 0 || cfg.HeartbeatInterval > cfg.HeartbeatTTL {
+		cfg.HeartbeatInterval = cfg.HeartbeatTTL / 3
+	}
 	if cfg.RoomTTL <= 0 {
 		cfg.RoomTTL = 30 * time.Second
 	}
-	return &RedisRouter{rdb: cfg.Client, p: cfg.Prefix, self: cfg.Self, hbTTL: cfg.HeartbeatTTL, roomTT: cfg.RoomTTL}, nil
+	return &RedisRouter{rdb: cfg.Client, p: cfg.Prefix, self: cfg.Self, hbTTL: cfg.HeartbeatTTL,
+		hbEvery: cfg.HeartbeatInterval, roomTT: cfg.RoomTTL}, nil
 }
 
 func (r *RedisRouter) nodeKey(id string) string  { return r.p + ":node:" + id }

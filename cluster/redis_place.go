@@ -75,6 +75,24 @@ end
 return conflicts
 `)
 
+// failoverScript releases a room from its host when a caller could not
+// reach that host and the host's last heartbeat is older than 1.5
+// intervals: both together mean the process is gone. It returns 1 when it
+// released the room.
+//
+// ARGV: prefix, room, unreachable node, heartbeat TTL in ms, staleness in ms.
+var failoverScript = redis.NewScript(`
+local p, room, suspect = ARGV[1], ARGV[2], ARGV[3]
+local ttl, stale = tonumber(ARGV[4]), tonumber(ARGV[5])
+local rk = p .. ':room:' .. room
+if redis.call('GET', rk) ~= suspect then return 0 end
+local left = redis.call('PTTL', p .. ':node:' .. suspect)
+if left > 0 and left > ttl - stale then return 0 end
+redis.call('SREM', p .. ':rooms:' .. suspect, room)
+redis.call('DEL', rk)
+return 1
+`)
+
 // releaseAllScript drops every placement this node holds.
 var releaseAllScript = redis.NewScript(`
 local p, self = ARGV[1], ARGV[2]
@@ -93,6 +111,24 @@ const maxPlaceAttempts = 4
 
 // Place implements Router.
 func (r *RedisRouter) Place(ctx context.Context, room, region string) (Node, error) {
+	return r.place(ctx, room, region, "")
+}
+
+// Failover implements Router.
+func (r *RedisRouter) Failover(ctx context.Context, room, region, unreachable string) (Node, error) {
+	stale := r.hbEvery + r.hbEvery/2
+	moved, err := failoverScript.Run(ctx, r.rdb, nil, r.p, room, unreachable, r.hbTTL.Milliseconds(), stale.Milliseconds()).Int()
+	if err != nil {
+		return Node{}, fmt.Errorf("fail room %s over from %s: %w", room, unreachable, err)
+	}
+	if moved == 0 {
+		return r.place(ctx, room, region, "") // the host still beats: not (yet) dead
+	}
+	return r.place(ctx, room, region, unreachable)
+}
+
+// place places room on the best node other than exclude.
+func (r *RedisRouter) place(ctx context.Context, room, region, exclude string) (Node, error) {
 	if room == "" {
 		return Node{}, errors.New("place room: empty room id")
 	}
@@ -102,7 +138,7 @@ func (r *RedisRouter) Place(ctx context.Context, room, region string) (Node, err
 		if err != nil {
 			return Node{}, fmt.Errorf("place room %s: %w", room, err)
 		}
-		cand, _ := RegionAware(nodes, region)
+		cand, _ := RegionAware(without(nodes, exclude), region)
 		owner, err := placeScript.Run(ctx, r.rdb, nil, r.p, room, cand.ID, r.roomTT.Milliseconds()).Text()
 		if err != nil {
 			if strings.Contains(err.Error(), "candidate") {
@@ -146,4 +182,17 @@ func (r *RedisRouter) releaseAll(ctx context.Context) error {
 		return fmt.Errorf("release rooms of node %s: %w", r.self.ID, err)
 	}
 	return nil
+}
+
+func without(nodes []Node, id string) []Node {
+	if id == "" {
+		return nodes
+	}
+	out := make([]Node, 0, len(nodes))
+	for _, n := range nodes {
+		if n.ID != id {
+			out = append(out, n)
+		}
+	}
+	return out
 }

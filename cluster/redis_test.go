@@ -203,3 +203,44 @@ func TestSyncKeepsHostedAndReleasesEnded(t *testing.T) {
 		t.Fatalf("load = %d, want 1 (the live room)", nodes[0].Load)
 	}
 }
+
+func TestFailoverOnlyOffASilentHost(t *testing.T) {
+	rdb, p := testRedis(t)
+	ctx := t.Context()
+	mk := func(id string, capacity int) *RedisRouter {
+		r, err := NewRedisRouter(RedisConfig{Client: rdb, Prefix: p, Self: Node{ID: id, URL: "http://" + id, Capacity: capacity},
+			HeartbeatTTL: 3 * time.Second, HeartbeatInterval: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Heartbeat(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := mk("a", 10), mk("b", 1)
+	if n, _ := b.Place(ctx, "call", ""); n.ID != "a" {
+		t.Fatalf("call on %s", n.ID)
+	}
+	// a still beats: a caller that could not reach it (a network blip) does not move the room.
+	if n, err := b.Failover(ctx, "call", "", "a"); err != nil || n.ID != "a" {
+		t.Fatalf("Failover off a beating host = %v, %v", n, err)
+	}
+	// a stops beating: after 1.5 intervals (long before its 3 s TTL) the room moves.
+	start := time.Now()
+	took := eventually(t, 2*time.Second, "failover off a silent host", func() bool {
+		_ = b.Heartbeat(ctx, 0)
+		n, err := b.Failover(ctx, "call", "", "a")
+		return err == nil && n.ID == "b"
+	})
+	if took > time.Second {
+		t.Fatalf("failover took %v; the silent host had missed its beats after 300ms", took)
+	}
+	t.Logf("room moved %v after the host's last beat (TTL 3s, interval 200ms)", time.Since(start).Round(time.Millisecond))
+	// a is still registered (its TTL runs) but holds no room.
+	nodes, _ := b.Nodes(ctx)
+	if len(nodes) != 2 || nodes[0].Load != 0 {
+		t.Fatalf("nodes after failover: %+v", nodes)
+	}
+	_ = a
+}

@@ -73,7 +73,7 @@ func newClusterNode(ctx context.Context, cfg clusterConfig, listen, apiKey strin
 			return nil, fmt.Errorf("connect to redis at %s: %w", opts.Addr, err)
 		}
 		r, err := cluster.NewRedisRouter(cluster.RedisConfig{Client: n.rdb, Prefix: cfg.RedisPrefix, Self: self,
-			HeartbeatTTL: cfg.HeartbeatTTL})
+			HeartbeatTTL: cfg.HeartbeatTTL, HeartbeatInterval: cfg.HeartbeatInterval})
 		if err != nil {
 			_ = n.rdb.Close()
 			return nil, err
@@ -171,7 +171,7 @@ func (n *clusterNode) signaller(mgr *rooms.Manager, local rooms.Authorizer) (int
 	}
 	self := strings.TrimRight(n.cfg.NodeURL, "/")
 	return cluster.NewGateway(cluster.GatewayConfig{
-		Resolve: func(ctx context.Context, join []byte) (string, error) {
+		Resolve: func(ctx context.Context, join []byte, unreachable string) (string, error) {
 			target := wsURL(self)
 			msg, err := rooms.DecodeMessage(join)
 			if err != nil || msg.Type != rooms.TypeJoin {
@@ -182,6 +182,9 @@ func (n *clusterNode) signaller(mgr *rooms.Manager, local rooms.Authorizer) (int
 				return target, nil
 			}
 			host, err := n.router.Place(ctx, g.RoomID, n.cfg.Region)
+			if err == nil && unreachable != "" && wsURL(host.URL) == unreachable {
+				host, err = n.router.Failover(ctx, g.RoomID, n.cfg.Region, host.ID)
+			}
 			if err != nil {
 				return "", err
 			}
