@@ -27,6 +27,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nahbar bench: %v\n", err)
 		return 2
 	}
+	if opts.Render != "" {
+		if err := Render(opts.Render); err != nil {
+			fmt.Fprintf(stderr, "nahbar bench: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, opts, append([]string{"nahbar", "bench"}, args...), stdout, stderr); err != nil {

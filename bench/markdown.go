@@ -42,7 +42,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 		p("| downstream per receiver, %d-publisher room: nahbar vs SFU forwarding | %.0f vs %.0f kbit/s → ratio **%.2f** |\n", h.RoomPublishers, h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)
 	}
 	if h.SFURatioGroup > 0 {
-		p("| downstream per attendee, group session | %.0f vs %.0f kbit/s → ratio %.2f |\n", h.DownKbpsGroup, h.SFUDownKbpsGroup, h.SFURatioGroup)
+		p("| downstream per attendee, group session (%s) | %.0f vs %.0f kbit/s → ratio %.2f |\n", h.GroupBandwidthFrom, h.DownKbpsGroup, h.SFUDownKbpsGroup, h.SFURatioGroup)
 	}
 	if h.LatencyFrom != "" {
 		p("| latency, camera stamp → decoded composite (%s) | p50 %.0f ms, **p95 %.0f ms**, p99 %.0f ms |\n", h.LatencyFrom, h.LatencyP50, h.LatencyP95, h.LatencyP99)

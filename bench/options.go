@@ -34,6 +34,7 @@ type Options struct {
 	Window, RoomWindow, Settle time.Duration
 	Budget                     time.Duration
 	Verbose                    bool
+	Render                     string // re-render this results directory and exit
 }
 
 // scenario names for --only.
@@ -110,6 +111,7 @@ func parseOptions(args []string, stderr io.Writer, getenv func(string) string) (
 	fs.DurationVar(&o.Settle, "settle", o.Settle, "wait after joins before measuring")
 	fs.DurationVar(&o.Budget, "budget", o.Budget, "time budget of the whole run; ramps stop early to keep it")
 	fs.BoolVar(&o.Verbose, "v", false, "log pion's and the peers' warnings")
+	fs.StringVar(&o.Render, "render", "", "rewrite report.md and the charts of this results `directory` from its report.json, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, errHelp

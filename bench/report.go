@@ -45,46 +45,47 @@ type Machine struct {
 
 // Headlines are the figures the issue asks for, taken from the scenarios.
 type Headlines struct {
-	CallsHealthy      int     `json:"calls_healthy"`               // concurrent 1:1 calls at ≥ 90 % fps
-	CallsLimited      string  `json:"calls_limited_by"`            // why the ramp stopped
-	RoomPublishers    int     `json:"room_publishers"`             // the room the CPU figures are for
-	RoomServerCPU     float64 `json:"room_server_cpu_pct"`         // % of one core
-	FFmpegCPU         float64 `json:"ffmpeg_cpu_pct"`              // the same media work on the ffmpeg command line
-	CPURatio          float64 `json:"cpu_ratio_nahbar_ffmpeg"`     // nahbar ÷ ffmpeg, CPU time per composed output frame
-	CPURatioPct       float64 `json:"cpu_ratio_pct_nahbar_ffmpeg"` // nahbar ÷ ffmpeg, % of a core at the frame rate each achieved
-	RoomCPUPerFrame   float64 `json:"room_server_cpu_ms_per_output_frame"`
-	FFmpegCPUPerFrame float64 `json:"ffmpeg_cpu_ms_per_output_frame"`
-	SFURatioRoom      float64 `json:"sfu_ratio_room"` // SFU downstream ÷ nahbar downstream per receiver
-	SFURatioGroup     float64 `json:"sfu_ratio_group"`
-	AttendeesHealthy  int     `json:"attendees_healthy"`
-	AttendeesLimited  string  `json:"attendees_limited_by"`
-	GroupFirstLoad    int     `json:"group_first_step_attendees"`
-	GroupLastLoad     int     `json:"group_last_step_attendees"`
-	GroupCPUFirst     float64 `json:"group_cpu_first_step_pct"`
-	GroupCPULast      float64 `json:"group_cpu_last_step_pct"`
-	GroupEncFirst     int     `json:"group_encoders_first_step"`
-	GroupEncLast      int     `json:"group_encoders_last_step"`
-	LatencyP50        float64 `json:"latency_p50_ms"`
-	LatencyP95        float64 `json:"latency_p95_ms"`
-	LatencyP99        float64 `json:"latency_p99_ms"`
-	LatencyFrom       string  `json:"latency_from"`
-	SendP50           float64 `json:"latency_from_send_p50_ms"`
-	SendP95           float64 `json:"latency_from_send_p95_ms"`
-	SendP99           float64 `json:"latency_from_send_p99_ms"`
-	JoinP50           float64 `json:"join_ms_p50"`
-	JoinP95           float64 `json:"join_ms_p95"`
-	JoinFrom          string  `json:"join_from"`
-	PSNR              float64 `json:"psnr_db"`
-	LayoutMismatches  int     `json:"layout_mismatches"`
-	StampsUnreadable  int     `json:"stamps_unreadable"`
-	StampsRead        int     `json:"stamps_read"`
-	DownKbpsRoom      float64 `json:"down_kbps_room"`
-	SFUDownKbpsRoom   float64 `json:"sfu_down_kbps_room"`
-	DownKbpsGroup     float64 `json:"down_kbps_group"`
-	SFUDownKbpsGroup  float64 `json:"sfu_down_kbps_group"`
-	ServerRSSMaxMB    float64 `json:"server_rss_max_mb"`
-	OtherCPUMean      float64 `json:"other_cpu_mean_pct"` // other processes on the machine during the windows
-	ReceiversAnalysed int     `json:"windows_measured"`
+	CallsHealthy       int     `json:"calls_healthy"`               // concurrent 1:1 calls at ≥ 90 % fps
+	CallsLimited       string  `json:"calls_limited_by"`            // why the ramp stopped
+	RoomPublishers     int     `json:"room_publishers"`             // the room the CPU figures are for
+	RoomServerCPU      float64 `json:"room_server_cpu_pct"`         // % of one core
+	FFmpegCPU          float64 `json:"ffmpeg_cpu_pct"`              // the same media work on the ffmpeg command line
+	CPURatio           float64 `json:"cpu_ratio_nahbar_ffmpeg"`     // nahbar ÷ ffmpeg, CPU time per composed output frame
+	CPURatioPct        float64 `json:"cpu_ratio_pct_nahbar_ffmpeg"` // nahbar ÷ ffmpeg, % of a core at the frame rate each achieved
+	RoomCPUPerFrame    float64 `json:"room_server_cpu_ms_per_output_frame"`
+	FFmpegCPUPerFrame  float64 `json:"ffmpeg_cpu_ms_per_output_frame"`
+	SFURatioRoom       float64 `json:"sfu_ratio_room"` // SFU downstream ÷ nahbar downstream per receiver
+	SFURatioGroup      float64 `json:"sfu_ratio_group"`
+	GroupBandwidthFrom string  `json:"group_bandwidth_from"`
+	AttendeesHealthy   int     `json:"attendees_healthy"`
+	AttendeesLimited   string  `json:"attendees_limited_by"`
+	GroupFirstLoad     int     `json:"group_first_step_attendees"`
+	GroupLastLoad      int     `json:"group_last_step_attendees"`
+	GroupCPUFirst      float64 `json:"group_cpu_first_step_pct"`
+	GroupCPULast       float64 `json:"group_cpu_last_step_pct"`
+	GroupEncFirst      int     `json:"group_encoders_first_step"`
+	GroupEncLast       int     `json:"group_encoders_last_step"`
+	LatencyP50         float64 `json:"latency_p50_ms"`
+	LatencyP95         float64 `json:"latency_p95_ms"`
+	LatencyP99         float64 `json:"latency_p99_ms"`
+	LatencyFrom        string  `json:"latency_from"`
+	SendP50            float64 `json:"latency_from_send_p50_ms"`
+	SendP95            float64 `json:"latency_from_send_p95_ms"`
+	SendP99            float64 `json:"latency_from_send_p99_ms"`
+	JoinP50            float64 `json:"join_ms_p50"`
+	JoinP95            float64 `json:"join_ms_p95"`
+	JoinFrom           string  `json:"join_from"`
+	PSNR               float64 `json:"psnr_db"`
+	LayoutMismatches   int     `json:"layout_mismatches"`
+	StampsUnreadable   int     `json:"stamps_unreadable"`
+	StampsRead         int     `json:"stamps_read"`
+	DownKbpsRoom       float64 `json:"down_kbps_room"`
+	SFUDownKbpsRoom    float64 `json:"sfu_down_kbps_room"`
+	DownKbpsGroup      float64 `json:"down_kbps_group"`
+	SFUDownKbpsGroup   float64 `json:"sfu_down_kbps_group"`
+	ServerRSSMaxMB     float64 `json:"server_rss_max_mb"`
+	OtherCPUMean       float64 `json:"other_cpu_mean_pct"` // other processes on the machine during the windows
+	ReceiversAnalysed  int     `json:"windows_measured"`
 }
 
 func describeMachine() Machine {
@@ -161,7 +162,16 @@ func (r *Report) summarise() {
 			h.GroupFirstLoad, h.GroupLastLoad = first.Load, last.Load
 			h.GroupCPUFirst, h.GroupCPULast = first.ServerCPU, last.ServerCPU
 			h.GroupEncFirst, h.GroupEncLast = first.VideoEncoders, last.VideoEncoders
-			h.SFURatioGroup, h.DownKbpsGroup, h.SFUDownKbpsGroup = last.SFURatio, last.DownKbpsMean, last.SFUDownKbpsMean
+			// Bandwidth from the step where attendees got the most video: a step
+			// where many were moved to audio only would flatter the ratio.
+			best := first
+			for _, s := range g.Steps {
+				if s.FPSMean > best.FPSMean {
+					best = s
+				}
+			}
+			h.GroupBandwidthFrom = best.Label
+			h.SFURatioGroup, h.DownKbpsGroup, h.SFUDownKbpsGroup = best.SFURatio, best.DownKbpsMean, best.SFUDownKbpsMean
 		}
 	}
 	if room == nil && r.Calls != nil && len(r.Calls.Steps) > 0 {
@@ -180,7 +190,7 @@ func (r *Report) summarise() {
 		}
 	}
 	if lowered > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("Up to %d receivers of a window were on a lower tier than 640x360 (see the tiers column), although loopback has no bandwidth limit: "+
+		r.addNote(fmt.Sprintf("Up to %d receivers of a window were on a lower tier than 640x360 (see the tiers column), although loopback has no bandwidth limit: "+
 			"the server's per-receiver adaptation (GCC on transport-wide feedback) took delay from CPU contention on this shared machine for congestion. "+
 			"Their lower frame rate (12 or 10 fps by tier) counts against the 15 fps target, as a user would see it.", lowered))
 	}
@@ -194,6 +204,33 @@ func (r *Report) summarise() {
 	}
 	h.ReceiversAnalysed = len(windows)
 	h.OtherCPUMean = round(mean(other), 1)
+}
+
+// addNote adds a note once (a re-rendered report summarises again).
+func (r *Report) addNote(n string) {
+	for _, old := range r.Notes {
+		if old == n {
+			return
+		}
+	}
+	r.Notes = append(r.Notes, n)
+}
+
+// Render rewrites report.md and the charts of dir from its report.json, with
+// the headlines summarised again: for a report made by an older version of
+// the tool, or after changing the Markdown.
+func Render(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("render %s: %w", dir, err)
+	}
+	r.Headlines = Headlines{}
+	r.summarise()
+	return r.write(dir)
 }
 
 // write saves report.json, report.md and the charts in dir.
@@ -239,7 +276,7 @@ func (r *Report) printHeadlines(w io.Writer) {
 		fmt.Fprintf(w, "  downstream per receiver, room:               %.0f kbit/s vs %.0f SFU-style → ratio %.2f\n", h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)
 	}
 	if h.SFURatioGroup > 0 {
-		fmt.Fprintf(w, "  downstream per attendee, group session:      %.0f kbit/s vs %.0f SFU-style → ratio %.2f\n", h.DownKbpsGroup, h.SFUDownKbpsGroup, h.SFURatioGroup)
+		fmt.Fprintf(w, "  downstream per attendee, group (%s): %.0f kbit/s vs %.0f SFU-style → ratio %.2f\n", h.GroupBandwidthFrom, h.DownKbpsGroup, h.SFUDownKbpsGroup, h.SFURatioGroup)
 	}
 	if h.LatencyFrom != "" {
 		fmt.Fprintf(w, "  latency, camera stamp → decoded (%s): p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n", h.LatencyFrom, h.LatencyP50, h.LatencyP95, h.LatencyP99)
