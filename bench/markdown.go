@@ -54,6 +54,12 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	p("| server peak RSS in any window | %.0f MB |\n", h.ServerRSSMaxMB)
 	p("| other processes on the machine during the windows (mean) | %.0f %% of one core |\n\n", h.OtherCPUMean)
 
+	if h.OtherCPUMean > 50 {
+		p("> **The machine was busy with other work** during this run: other processes used %.0f %% of one core on average (of %d00 %%), and the load average was %s → %s. "+
+			"The capacity figures (calls, attendees) are what was left for the server under that contention, not this machine's capacity; "+
+			"the per-frame CPU ratio, the bandwidths, the stamp and layout checks do not depend on it. Rerun on a quiet machine for capacity.\n\n",
+			h.OtherCPUMean, r.Machine.Cores, r.Machine.LoadStart, r.Machine.LoadAfter)
+	}
 	for _, c := range charts {
 		p("![%s](%s)\n\n", strings.TrimSuffix(c, ".png"), c)
 	}

@@ -63,7 +63,7 @@ func (e *env) runCalls(ctx context.Context) (*RampResult, error) {
 		res.Steps = append(res.Steps, w)
 		e.progress("1:1 calls %3d: %s", calls, summary(w))
 		if !w.Healthy {
-			res.Stopped = fmt.Sprintf("at %d calls the 10th-percentile receiver got %.1f fps (< 90 %% of %d)", calls, w.FPSP10, SourceFPS)
+			res.Stopped = fmt.Sprintf("at %d call(s) the 10th-percentile receiver got %.1f fps (< 90 %% of %d)", calls, w.FPSP10, SourceFPS)
 			break
 		}
 		res.LastHealthy = calls
