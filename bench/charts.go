@@ -42,6 +42,7 @@ func lineChart(path, title, x, y string, ss []series) error {
 		p.Legend.Add(s.name, l, sc)
 	}
 	p.Legend.Top = true
+	p.Legend.Left = true
 	if err := p.Save(16*vg.Centimeter, 9*vg.Centimeter, path); err != nil {
 		return fmt.Errorf("save chart %s: %w", path, err)
 	}
@@ -132,12 +133,16 @@ func (r *Report) charts(dir string) ([]string, error) {
 		}
 	}
 	if g := r.Group; g != nil && len(g.Steps) > 0 {
-		if err := add("group_cpu.png", lineChart(filepath.Join(dir, "group_cpu.png"), "Group session: server cost", "receive-only attendees", "% of one core / MB / count", []series{
+		if err := add("group_cpu.png", lineChart(filepath.Join(dir, "group_cpu.png"), "Group session: CPU and encoders", "receive-only attendees", "% of one core / count ×10", []series{
 			rampSeries(g, "server CPU %", func(w Window) float64 { return w.ServerCPU }),
-			rampSeries(g, "server RSS MB", func(w Window) float64 { return w.ServerRSSMB }),
 			rampSeries(g, "video encoders ×10", func(w Window) float64 { return 10 * float64(w.VideoEncoders) }),
 			rampSeries(g, "load generator CPU %", func(w Window) float64 { return w.BenchCPU }),
 			rampSeries(g, "other processes CPU %", func(w Window) float64 { return w.OtherCPU }),
+		})); err != nil {
+			return files, err
+		}
+		if err := add("group_memory.png", lineChart(filepath.Join(dir, "group_memory.png"), "Group session: server memory", "receive-only attendees", "RSS, MB", []series{
+			rampSeries(g, "server RSS", func(w Window) float64 { return w.ServerRSSMB }),
 		})); err != nil {
 			return files, err
 		}
@@ -168,6 +173,11 @@ func (r *Report) charts(dir string) ([]string, error) {
 	}
 	if g := r.Group; g != nil && len(g.Steps) > 0 {
 		w := g.Steps[len(g.Steps)-1]
+		for _, s := range g.Steps {
+			if s.Label == r.Headlines.GroupBandwidthFrom {
+				w = s // the step the headline takes its bandwidth from
+			}
+		}
 		labels = append(labels, "group, "+w.Label)
 		nb, sfu = append(nb, w.DownKbpsMean), append(sfu, w.SFUDownKbpsMean)
 		lat50, lat95 = append(lat50, w.LatencyP50), append(lat95, w.LatencyP95)

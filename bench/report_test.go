@@ -53,7 +53,7 @@ func TestReportRendersWhatWasMeasured(t *testing.T) {
 	if n := strings.Count(string(md), "lower tier than 640x360"); n != 1 {
 		t.Errorf("the tier note appears %d times", n)
 	}
-	for _, c := range []string{"calls_cpu.png", "calls_fps.png", "group_cpu.png", "group_fps.png", "bandwidth.png", "latency.png", "cpu_ratio.png"} {
+	for _, c := range []string{"calls_cpu.png", "calls_fps.png", "group_cpu.png", "group_memory.png", "group_fps.png", "bandwidth.png", "latency.png", "cpu_ratio.png"} {
 		if fi, err := os.Stat(filepath.Join(dir, c)); err != nil || fi.Size() == 0 {
 			t.Errorf("chart %s: %v", c, err)
 		}
