@@ -38,6 +38,9 @@ type invRow struct {
 	ID                       uint
 	Role, Name, Email, Valid string
 	Revoked                  bool
+	// Lobby is the person's waiting-room state ("waiting", "admitted",
+	// "declined") or "" before they arrived; LobbyID is their entry.
+	Lobby, LobbyText, LobbyID string
 }
 
 // dayData is the day view.
@@ -182,6 +185,10 @@ func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Ap
 		r.Invitations = append(r.Invitations, invRow{ID: inv.ID, Role: tr.T("role_" + string(inv.Role)), Name: inv.DisplayName,
 			Email: inv.Email, Valid: inv.ValidFrom.In(zone).Format("15:04") + "–" + inv.ValidUntil.In(zone).Format("15:04"),
 			Revoked: inv.RevokedAt != nil})
+		if e, ok := c.lobby.State(InvitationLobbyID(inv.ID)); ok && e.RoomID == roomID(a.ID) {
+			last := &r.Invitations[len(r.Invitations)-1]
+			last.Lobby, last.LobbyText, last.LobbyID = e.State, tr.T("console.lobby."+e.State), e.ID
+		}
 	}
 	if r.Booked {
 		r.Waiting, r.WaitCount, err = c.waitingHTML(tr, s.CSRF, a.ID)

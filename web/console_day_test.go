@@ -507,3 +507,26 @@ func TestConsoleAllAdvisors(t *testing.T) {
 		t.Fatal("an advisor sees another advisor's appointments")
 	}
 }
+
+func TestConsoleInvitationLobbyState(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	id := e.seed.Appointment.ID
+	a, _ := e.st.Appointment(t.Context(), id)
+	citizenEntry := InvitationLobbyID(a.Invitations[0].ID)
+	e.lobby.Arrive(roomID(id), WaitingEntry{ID: citizenEntry, Name: "Demo Bürgerin", Role: "citizen"})
+	if err := e.lobby.Decline(roomID(id), citizenEntry); err != nil {
+		t.Fatal(err)
+	}
+	p := b.get(apptPath(id, ""))
+	consoleMustContain(t, p.body, "<td>declined</td>", `name="entry" value="`+citizenEntry+`"`)
+	// Declined by mistake: admit from the invitation list.
+	if p := b.post(apptPath(id, "/admit"), url.Values{"entry": {citizenEntry}}); p.code != http.StatusSeeOther {
+		t.Fatalf("admit a declined person: %d", p.code)
+	}
+	if st, _ := e.lobby.State(citizenEntry); st.State != LobbyAdmitted {
+		t.Fatalf("state %s", st.State)
+	}
+	consoleMustContain(t, b.get(apptPath(id, "")).body, "<td>admitted</td>")
+}

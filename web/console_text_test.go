@@ -57,6 +57,9 @@ func TestConsoleMessagesExist(t *testing.T) {
 	for _, s := range []string{"ok", "denied", "missing", "unknown"} {
 		ids["console.device."+s] = true
 	}
+	for _, s := range []string{LobbyWaiting, LobbyAdmitted, LobbyDeclined} {
+		ids["console.lobby."+s] = true
+	}
 	for _, s := range []string{"off", "extra"} {
 		ids["console.availability.kind."+s] = true
 	}
