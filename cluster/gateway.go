@@ -18,7 +18,7 @@ type GatewayConfig struct {
 	// asked again while the host cannot be reached, with unreachable set to
 	// the URL that just failed, so it can move the room off a dead host
 	// (Router.Failover) rather than wait for its registration to expire.
-	Resolve func(ctx context.Context, join []byte, unreachable string) (string, error)
+	Resolve func(ctx context.Context, join []byte, unreachable string) (Target, error)
 	// Header goes with every dial to a node (the cluster's bearer key).
 	Header http.Header
 	// OriginPatterns are accepted besides the request's own host.
@@ -31,6 +31,14 @@ type GatewayConfig struct {
 	// retrying every RetryInterval (default 250 ms).
 	JoinTimeout, FailoverWait, RetryInterval time.Duration
 	Logger                                   *slog.Logger
+}
+
+// Target is where a gateway relays a join: the host's signalling URL and
+// headers for that dial besides GatewayConfig.Header (e.g. the grant the
+// gateway's node already checked).
+type Target struct {
+	URL    string
+	Header http.Header
 }
 
 // Gateway is the signalling entry of a cluster node: it reads the client's
@@ -112,11 +120,19 @@ func (g *Gateway) dialHost(ctx context.Context, join []byte) (*websocket.Conn, s
 	var lastErr error
 	var unreachable string
 	for {
-		target, err := g.cfg.Resolve(ctx, join, unreachable)
+		t, err := g.cfg.Resolve(ctx, join, unreachable)
+		target := t.URL
 		if err == nil {
+			h := g.cfg.Header.Clone()
+			if h == nil {
+				h = http.Header{}
+			}
+			for k, v := range t.Header {
+				h[k] = v
+			}
 			dctx, dcancel := context.WithTimeout(ctx, 2*time.Second)
 			var conn *websocket.Conn
-			conn, _, err = websocket.Dial(dctx, target, &websocket.DialOptions{HTTPHeader: g.cfg.Header})
+			conn, _, err = websocket.Dial(dctx, target, &websocket.DialOptions{HTTPHeader: h})
 			dcancel()
 			if err == nil {
 				conn.SetReadLimit(g.cfg.NodeReadLimit)

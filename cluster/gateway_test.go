@@ -51,7 +51,7 @@ func echoNode(t *testing.T, key string) *httptest.Server {
 
 func wsOf(s *httptest.Server) string { return "ws" + strings.TrimPrefix(s.URL, "http") }
 
-func gatewayServer(t *testing.T, resolve func(context.Context, []byte, string) (string, error), key string) string {
+func gatewayServer(t *testing.T, resolve func(context.Context, []byte, string) (Target, error), key string) string {
 	t.Helper()
 	g, err := NewGateway(GatewayConfig{Resolve: resolve, Header: http.Header{"Authorization": {"Bearer " + key}},
 		FailoverWait: time.Second, RetryInterval: 20 * time.Millisecond})
@@ -90,9 +90,9 @@ func TestGatewayRelaysToTheHost(t *testing.T) {
 	defer cancel()
 	host := echoNode(t, "k")
 	var seen atomic.Value
-	url := gatewayServer(t, func(_ context.Context, join []byte, _ string) (string, error) {
+	url := gatewayServer(t, func(_ context.Context, join []byte, _ string) (Target, error) {
 		seen.Store(string(join))
-		return wsOf(host), nil
+		return Target{URL: wsOf(host)}, nil
 	}, "k")
 	c := dialClient(t, ctx, url)
 	if got := roundTrip(t, ctx, c, `{"type":"join"}`); got != `echo:{"type":"join"}` {
@@ -116,7 +116,7 @@ func TestGatewayHostLostClosesWith1012(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	host := echoNode(t, "k")
-	url := gatewayServer(t, func(context.Context, []byte, string) (string, error) { return wsOf(host), nil }, "k")
+	url := gatewayServer(t, func(context.Context, []byte, string) (Target, error) { return Target{URL: wsOf(host)}, nil }, "k")
 	c := dialClient(t, ctx, url)
 	roundTrip(t, ctx, c, "join")
 	_ = c.Write(ctx, websocket.MessageText, []byte("die"))
@@ -134,11 +134,11 @@ func TestGatewayWaitsForANewHost(t *testing.T) {
 	dead.Close() // refuses connections, as a killed node does
 	host := echoNode(t, "k")
 	var asked atomic.Int32
-	url := gatewayServer(t, func(context.Context, []byte, string) (string, error) {
+	url := gatewayServer(t, func(context.Context, []byte, string) (Target, error) {
 		if asked.Add(1) < 4 {
-			return deadURL, nil // the placement still names the dead node
+			return Target{URL: deadURL}, nil // the placement still names the dead node
 		}
-		return wsOf(host), nil // its heartbeat expired: re-placed
+		return Target{URL: wsOf(host)}, nil // its heartbeat expired: re-placed
 	}, "k")
 	c := dialClient(t, ctx, url)
 	if got := roundTrip(t, ctx, c, "join"); got != "echo:join" {
@@ -152,7 +152,7 @@ func TestGatewayWaitsForANewHost(t *testing.T) {
 func TestGatewayGivesUpWithTryAgainLater(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	url := gatewayServer(t, func(context.Context, []byte, string) (string, error) { return "", ErrNoNode }, "k")
+	url := gatewayServer(t, func(context.Context, []byte, string) (Target, error) { return Target{}, ErrNoNode }, "k")
 	c := dialClient(t, ctx, url)
 	_ = c.Write(ctx, websocket.MessageText, []byte("join"))
 	_, _, err := c.Read(ctx)
@@ -168,7 +168,7 @@ func TestGatewayWrongKeyIsRefusedByTheNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	host := echoNode(t, "right")
-	url := gatewayServer(t, func(context.Context, []byte, string) (string, error) { return wsOf(host), nil }, "wrong")
+	url := gatewayServer(t, func(context.Context, []byte, string) (Target, error) { return Target{URL: wsOf(host)}, nil }, "wrong")
 	c := dialClient(t, ctx, url)
 	_ = c.Write(ctx, websocket.MessageText, []byte("join"))
 	_, _, err := c.Read(ctx)

@@ -42,6 +42,7 @@ type clusterNode struct {
 
 	stopAgent context.CancelFunc
 	agentDone chan struct{}
+	passed    passedGrants  // grants relayed by gateways, for the join that follows
 	drained   chan struct{} // closed when a drain finished: serve exits
 	drainOnce sync.Once
 }
@@ -139,9 +140,12 @@ type hostAuthorizer struct {
 }
 
 func (a hostAuthorizer) Authorize(ctx context.Context, token string) (rooms.Grant, error) {
-	g, err := a.n.grant(ctx, a.local, token)
-	if err != nil || !a.n.clustered() {
-		return g, err
+	g, ok := a.n.passed.take(token, time.Now())
+	if !ok {
+		var err error
+		if g, err = a.n.grant(ctx, a.local, token); err != nil {
+			return g, err
+		}
 	}
 	host, err := a.n.router.Place(ctx, g.RoomID, a.n.cfg.Region)
 	if err != nil {
@@ -163,7 +167,7 @@ func (n *clusterNode) authorizer(local rooms.Authorizer) rooms.Authorizer {
 
 // signaller is what /ws serves: the rooms.Manager itself on a single node, the
 // gateway that relays to the room's host in a cluster.
-func (n *clusterNode) signaller(mgr *rooms.Manager, local rooms.Authorizer) (interface {
+func (n *clusterNode) signaller(mgr *rooms.Manager, auth rooms.Authorizer) (interface {
 	ServeWS(http.ResponseWriter, *http.Request)
 }, error) {
 	if !n.clustered() {
@@ -171,24 +175,24 @@ func (n *clusterNode) signaller(mgr *rooms.Manager, local rooms.Authorizer) (int
 	}
 	self := strings.TrimRight(n.cfg.NodeURL, "/")
 	return cluster.NewGateway(cluster.GatewayConfig{
-		Resolve: func(ctx context.Context, join []byte, unreachable string) (string, error) {
-			target := wsURL(self)
+		Resolve: func(ctx context.Context, join []byte, unreachable string) (cluster.Target, error) {
+			local := cluster.Target{URL: wsURL(self)}
 			msg, err := rooms.DecodeMessage(join)
 			if err != nil || msg.Type != rooms.TypeJoin {
-				return target, nil // the local node refuses it in the protocol's words
+				return local, nil // the local node refuses it in the protocol's words
 			}
-			g, err := n.grant(ctx, local, msg.Token)
+			g, err := n.grant(ctx, auth, msg.Token)
 			if err != nil {
-				return target, nil
+				return local, nil
 			}
 			host, err := n.router.Place(ctx, g.RoomID, n.cfg.Region)
 			if err == nil && unreachable != "" && wsURL(host.URL) == unreachable {
 				host, err = n.router.Failover(ctx, g.RoomID, n.cfg.Region, host.ID)
 			}
 			if err != nil {
-				return "", err
+				return cluster.Target{}, err
 			}
-			return wsURL(host.URL), nil
+			return cluster.Target{URL: wsURL(host.URL), Header: grantHeader(msg.Token, g)}, nil
 		},
 		Header:        http.Header{"Authorization": []string{"Bearer " + n.apiKey}},
 		ReadLimit:     rooms.MaxClientMessageSize,
@@ -217,6 +221,7 @@ func (n *clusterNode) handler(next http.Handler, mgr *rooms.Manager) http.Handle
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		n.passed.accept(r.Header.Get(grantHeaderName), time.Now())
 		mgr.ServeWS(w, r)
 	})
 	mux.HandleFunc("GET /api/v1/node", func(w http.ResponseWriter, r *http.Request) {
