@@ -88,7 +88,7 @@ func parseOptions(args []string, stderr io.Writer, getenv func(string) string) (
 	o := preset(mode)
 	fs := flag.NewFlagSet("nahbar bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Bool("quick", true, "quick mode, under two minutes (the default)")
+	fs.Bool("quick", true, "quick mode, under two minutes")
 	fs.Bool("full", false, "full mode: finer ramps, every room size from 3 to 9, two presenters, longer windows")
 	fs.StringVar(&o.URL, "url", "", "`URL` of a running server to measure instead of starting one (needs --api-key or NAHBAR_API_KEY)")
 	fs.StringVar(&o.APIKey, "api-key", "", "API `key` of the --url server (prefer NAHBAR_API_KEY: flags show in ps)")
