@@ -18,20 +18,27 @@ var ErrUnknownToken = errors.New("token unknown to the cluster")
 // token's SHA-256 is stored, as the issuing node does, with the grant as an
 // opaque value and the token's own expiry.
 type Tokens struct {
-	rdb *redis.Client
-	p   string
-	now func() time.Time
+	rdb  *redis.Client
+	p    string
+	kind string
+	now  func() time.Time
 }
 
 // NewTokens returns the shared token store under prefix.
 func NewTokens(rdb *redis.Client, prefix string, now func() time.Time) *Tokens {
+	return NewShared(rdb, prefix, "token", now)
+}
+
+// NewShared returns a store of the same kind for other values every node
+// needs (e.g. "api-room": the API's room directory), keyed <prefix>:<kind>:<hex key>.
+func NewShared(rdb *redis.Client, prefix, kind string, now func() time.Time) *Tokens {
 	if now == nil {
 		now = time.Now
 	}
-	return &Tokens{rdb: rdb, p: prefix, now: now}
+	return &Tokens{rdb: rdb, p: prefix, kind: kind, now: now}
 }
 
-func (t *Tokens) key(hash []byte) string { return t.p + ":token:" + hex.EncodeToString(hash) }
+func (t *Tokens) key(hash []byte) string { return t.p + ":" + t.kind + ":" + hex.EncodeToString(hash) }
 
 // Put stores value under hash until expires.
 func (t *Tokens) Put(ctx context.Context, hash, value []byte, expires time.Time) error {

@@ -48,6 +48,16 @@ type StoreConfig struct {
 	// Issued, when set, is told of every new token (its SHA-256, never the
 	// token) so a cluster can admit it on every node (cluster.Tokens).
 	Issued func(hash [sha256.Size]byte, g rooms.Grant, expiresAt time.Time)
+	// Directory, when set, shares the API's rooms with a cluster, so any
+	// node can issue links for a room another node created.
+	Directory RoomDirectory
+}
+
+// RoomDirectory is a cluster-wide list of the API's rooms; cmd implements
+// it over Redis. Both calls are best effort and made outside the store's lock.
+type RoomDirectory interface {
+	PutRoom(r Room)
+	LookupRoom(id string) (Room, bool)
 }
 
 // Store is the in-memory room directory and token store. It implements
@@ -59,6 +69,7 @@ type Store struct {
 	maxRooms  int
 	maxTokens int
 	issued    func(hash [sha256.Size]byte, g rooms.Grant, expiresAt time.Time)
+	directory RoomDirectory
 
 	mu     sync.Mutex
 	rooms  map[string]Room
@@ -92,6 +103,7 @@ func NewStore(cfg StoreConfig) *Store {
 		maxRooms:  cfg.MaxRooms,
 		maxTokens: cfg.MaxTokens,
 		issued:    cfg.Issued,
+		directory: cfg.Directory,
 		rooms:     make(map[string]Room),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry),
 	}
@@ -105,20 +117,36 @@ func (s *Store) CreateRoom(name string) (Room, error) {
 	}
 	room := Room{ID: id, Name: name}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(s.rooms) >= s.maxRooms {
+		s.mu.Unlock()
 		return Room{}, fmt.Errorf("create room %q: limit of %d rooms reached", name, s.maxRooms)
 	}
 	s.rooms[id] = room
+	s.mu.Unlock()
+	if s.directory != nil {
+		s.directory.PutRoom(room)
+	}
 	return room, nil
 }
 
-// Room looks a room up by identifier.
+// Room looks a room up by identifier, here and then in the cluster's
+// directory (a room found there is remembered).
 func (s *Store) Room(id string) (Room, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	r, ok := s.rooms[id]
-	return r, ok
+	s.mu.Unlock()
+	if ok || s.directory == nil {
+		return r, ok
+	}
+	if r, ok = s.directory.LookupRoom(id); !ok || r.ID != id {
+		return Room{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.rooms) < s.maxRooms {
+		s.rooms[id] = r
+	}
+	return r, true
 }
 
 // Issue creates a token that lets one person join roomID with the given
@@ -139,6 +167,7 @@ func (s *Store) Issue(roomID string, role rooms.Role, displayName string, ttl ti
 	}
 
 	sum := sha256.Sum256(raw)
+	s.Room(roomID) // a room of another node becomes known here
 	if err := s.addToken(roomID, sum, entry, now); err != nil {
 		return Invitation{}, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/nahbar/nahbar/cluster"
 	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/storage"
+	"github.com/nahbar/nahbar/web"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -29,13 +30,14 @@ import (
 // the store's Issued hook, the Authorizer, the Signaller, the HTTP handler
 // and the shutdown.
 type clusterNode struct {
-	cfg    clusterConfig
-	apiKey string
-	log    *slog.Logger
-	router cluster.Router
-	rdb    *redis.Client   // nil on a single node
-	tokens *cluster.Tokens // nil on a single node
-	agent  *cluster.Agent
+	cfg     clusterConfig
+	apiKey  string
+	log     *slog.Logger
+	router  cluster.Router
+	rdb     *redis.Client   // nil on a single node
+	tokens  *cluster.Tokens // nil on a single node
+	roomDir *cluster.Tokens // the API's rooms; nil on a single node
+	agent   *cluster.Agent
 	// capacity receives the bookable units; nil on a single node, where the
 	// admin page sets them.
 	capacity cluster.CapacityStore
@@ -81,6 +83,7 @@ func newClusterNode(ctx context.Context, cfg clusterConfig, listen, apiKey strin
 		}
 		n.router = r
 		n.tokens = cluster.NewTokens(n.rdb, cfg.RedisPrefix, time.Now)
+		n.roomDir = cluster.NewShared(n.rdb, cfg.RedisPrefix, "api-room", time.Now)
 		capacity = db // the cluster, not the admin page, sets the bookable units
 	}
 	n.capacity = capacity
@@ -323,4 +326,48 @@ func (n *clusterNode) close() {
 	if n.rdb != nil {
 		_ = n.rdb.Close()
 	}
+}
+
+// apiRoomTTL is how long the directory keeps an API room: as long as the
+// longest link the API issues for it.
+const apiRoomTTL = 31 * 24 * time.Hour
+
+// directory is web.StoreConfig.Directory: the API's rooms on every node.
+// Nil on a single node.
+func (n *clusterNode) directory() web.RoomDirectory {
+	if n.roomDir == nil {
+		return nil
+	}
+	return roomDirectory{n}
+}
+
+type roomDirectory struct{ n *clusterNode }
+
+func (d roomDirectory) PutRoom(r web.Room) {
+	b, err := json.Marshal(r)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err = d.n.roomDir.Put(ctx, []byte(r.ID), b, time.Now().Add(apiRoomTTL))
+		cancel()
+	}
+	if err != nil {
+		d.n.log.Warn("share room with the cluster", "room", r.ID, "err", err)
+	}
+}
+
+func (d roomDirectory) LookupRoom(id string) (web.Room, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	b, err := d.n.roomDir.Get(ctx, []byte(id))
+	if err != nil {
+		if !errors.Is(err, cluster.ErrUnknownToken) {
+			d.n.log.Warn("look up room in the cluster", "room", id, "err", err)
+		}
+		return web.Room{}, false
+	}
+	var r web.Room
+	if json.Unmarshal(b, &r) != nil {
+		return web.Room{}, false
+	}
+	return r, true
 }

@@ -204,7 +204,8 @@ func TestCluster(t *testing.T) {
 	}
 	roomE := createRoom(t, live[0], "race")
 	r1 := &member{name: "race-1", token: invite(t, live[0], roomE, "advisor", "R1"), colour: blue, entries: entries(live[0])}
-	r2 := &member{name: "race-2", token: invite(t, live[0], roomE, "citizen", "R2"), colour: green, entries: entries(live[1])}
+	// The second link comes from the other node: the API's rooms are shared.
+	r2 := &member{name: "race-2", token: invite(t, live[1], roomE, "citizen", "R2"), colour: green, entries: entries(live[1])}
 	var rwg sync.WaitGroup
 	for _, m := range []*member{r1, r2} {
 		rwg.Add(1)

@@ -63,7 +63,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return err
 	}
 	defer cl.close()
-	store := web.NewStore(web.StoreConfig{Issued: cl.shareToken})
+	store := web.NewStore(web.StoreConfig{Issued: cl.shareToken, Directory: cl.directory()})
 	lobby := web.NewLobby(time.Now)
 	auth := web.NewStoreAuthorizer(store, db, lobby, time.Now)
 	purgeCtx, stopPurge := context.WithCancel(context.Background())
