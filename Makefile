@@ -3,7 +3,7 @@ export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 STATICCHECK_VERSION := v0.8.2
 GOFLAGS_TEST ?= -race -count=1 -timeout 25m
 
-.PHONY: run build test deps test-deps lint vet staticcheck unit e2e fuzz bench clean
+.PHONY: run build test deps test-deps lint vet staticcheck unit e2e fuzz bench bench-full bench-micro clean
 
 run: deps build
 	./bin/nahbar serve --demo
@@ -41,8 +41,16 @@ e2e:
 fuzz:
 	@FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
 
+# The benchmark report (bench/README.md): quick mode by default, under two minutes.
 bench: deps build
-	go test -run '^$$' -bench . -benchmem ./codec/... ./mixer/...
+	./bin/nahbar bench --quick
+
+bench-full: deps build
+	./bin/nahbar bench --full
+
+# Go micro-benchmarks of the media path, with allocations.
+bench-micro:
+	go test -run '^$$' -bench . -benchmem ./codec/... ./mixer/... ./rooms/...
 
 clean:
 	rm -rf bin

@@ -137,6 +137,7 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	v1 := r.Group("/api/v1", requireAPIKey(cfg.APIKey), limitBody(cfg.MaxBodyBytes))
 	v1.POST("/rooms", api.createRoom)
 	v1.POST("/rooms/:id/participants", api.createParticipant)
+	v1.GET("/stats", serveStats(sig))
 	return r, nil
 }
 

@@ -3,6 +3,7 @@
 //
 //	nahbar serve [flags]   serve (the default command); flags override NAHBAR_* variables
 //	nahbar serve --demo    also create a demo room and print two join links
+//	nahbar bench [flags]   measure a server with synthetic participants (bench/README.md)
 //	nahbar version         print the version
 package main
 
@@ -13,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/nahbar/nahbar/bench"
 )
 
 func main() {
@@ -52,6 +55,8 @@ func execute(ctx context.Context, args []string, getenv func(string) string, std
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
+	case "bench":
+		return bench.Main(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -64,6 +69,7 @@ func execute(ctx context.Context, args []string, getenv func(string) string, std
 const usage = `Usage:
   nahbar [serve] [flags]   run the server (flags override NAHBAR_* environment variables)
   nahbar serve --demo      also create a demo room and print two join links
+  nahbar bench [--quick|--full]  measure calls per core, bandwidth and latency (bench/README.md)
   nahbar version           print the version
   nahbar serve -h          list the flags and their environment variables
 `
