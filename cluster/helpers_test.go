@@ -13,7 +13,7 @@ import (
 
 // testRedis connects to the test Redis (NAHBAR_TEST_REDIS, default
 // 127.0.0.1:6379) and returns a key prefix of its own, deleted afterwards.
-func testRedis(t *testing.T) (*redis.Client, string) {
+func testRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	addr := os.Getenv("NAHBAR_TEST_REDIS")
 	if addr == "" {

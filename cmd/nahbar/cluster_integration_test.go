@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"image/color"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -98,6 +99,18 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	waitFor(t, 10*time.Second, "booking capacity of three live nodes", capacityIs(12))
+	var status struct {
+		Node  string
+		Nodes []struct{ ID string }
+	}
+	if code := api(t, "GET", n3.url+"/api/v1/node", nil, &status); code != 200 || status.Node != "n3" || len(status.Nodes) != 3 {
+		t.Fatalf("GET /api/v1/node = %d %+v", code, status)
+	}
+	if resp, err := http.Post(n3.url+"/api/v1/node/drain", "application/json", nil); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("drain without the API key: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	hostOf := func(room string) string {
 		h, _ := rdb.Get(ctx, env.prefix+":room:"+room).Result()
