@@ -57,7 +57,21 @@ func (d joinData) T(id, fallback string) string {
 // in the page's language.
 var callTexts = []string{"loading", "check_all_ok", "call_connected", "call_recording_notice", "call_reconnecting",
 	"call_reconnect_failed", "call_ended", "call_mute", "call_unmute", "call_muted", "call_microphone_on",
-	"call_camera_off", "call_camera_on", "call_camera_is_off", "call_camera_is_on"}
+	"call_camera_off", "call_camera_on", "call_camera_is_off", "call_camera_is_on",
+	// issue 5: quality, paused video, screen, chat, group sessions, status.
+	"call_video_paused", "call_video_paused_budget", "call_video_resumed", "call_data_saver", "call_quality_high",
+	"call_quality_legend", "call_budget", "call_share_screen", "call_share_stop", "call_sharing", "call_chat",
+	"call_chat_placeholder", "call_chat_send", "call_chat_empty", "call_chat_delete", "call_raise_hand",
+	"call_lower_hand", "call_hands", "call_hand_raised_note", "call_promote", "call_demote", "call_mute_all",
+	"call_promoted", "call_demoted", "call_muted_by_advisor", "call_status_title",
+	"call_tier_high", "call_tier_medium", "call_tier_low", "call_tier_audio"}
+
+// callTemplates are texts with values the script fills in: each
+// placeholder is handed to the script as "{name}".
+var callTemplates = map[string]map[string]any{
+	"call_usage":          {"MB": "{mb}"},
+	"call_status_details": {"Down": "{down}", "Up": "{up}", "RTT": "{rtt}", "Loss": "{loss}", "FPS": "{fps}"},
+}
 
 // I18N is the script's texts as JSON for data-i18n; empty without a language.
 func (d joinData) I18N() string {
@@ -67,6 +81,9 @@ func (d joinData) I18N() string {
 	m := make(map[string]string, len(callTexts))
 	for _, id := range callTexts {
 		m[id] = d.L.T(id, nil)
+	}
+	for id, args := range callTemplates {
+		m[id] = d.L.T(id, args)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

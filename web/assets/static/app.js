@@ -11,7 +11,9 @@
 
   const main = document.getElementById('main');
   const token = main.dataset.token;
-  const publishes = main.dataset.publishes === 'true';
+  // An attendee an advisor promotes starts publishing later (promoted).
+  let publishes = main.dataset.publishes === 'true';
+  const role = main.dataset.role || '';
   const audioProcessing = main.dataset.audioProcessing !== 'off';
   // Set on the citizen journey's call page: join without another click,
   // go to the survey after leaving, back to the waiting room if not admitted.
@@ -56,6 +58,8 @@
     reconnectTimer: 0,
     queue: Promise.resolve(),
     makingOffer: false,
+    // What the page knows of its devices, for device_status.
+    device: { camera: publishes ? 'unknown' : 'off', microphone: publishes ? 'unknown' : 'off', details: '' },
   };
 
   window.nahbar = Object.freeze({
@@ -64,8 +68,30 @@
     get layout() { return s.layout; },
     get roster() { return s.roster.slice(); },
     get participantId() { return s.participantId; },
+    get features() { return features ? features.state : null; },
   });
 
+  // features.js (quality, paused video, uplink hints, screen sharing, chat,
+  // group sessions, live status) works through this narrow interface.
+  const features = window.nahbarFeatures ? window.nahbarFeatures({
+    role: role,
+    send: send,
+    tr: tr,
+    texts: texts,
+    get publishes() { return publishes; },
+    get pc() { return s.pc; },
+    get local() { return s.local; },
+    get videoSender() { return s.videoSender; },
+    get participantId() { return s.participantId; },
+    get roster() { return s.roster; },
+    get device() { return s.device; },
+    enqueue: enqueue,
+    offer: offer,
+    publish: publish,
+    unpublish: unpublish,
+    say: (text) => { el.status.textContent = text; },
+    muteMic: muteMic,
+  }) : null;
   // ---- status text, in words a citizen understands ----
 
   function setState(state, text) {
@@ -92,6 +118,8 @@
   // Codes only a developer can act on. An undecodable message is followed
   // by bye{protocol_error}, which reconnects; an out-of-order one changes nothing.
   const silentCodes = new Set(['bad_message']);
+  // Refusals of a single request (chat, hands, promote): the call goes on.
+  ['forbidden', 'not_found', 'rate_limited'].forEach((c) => silentCodes.add(c));
 
   // ---- camera and microphone ----
 
@@ -125,13 +153,42 @@
     } catch (err) {
       console.warn('getUserMedia', err);
       s.local = null;
+      const st = deviceStateOf(err);
+      s.device = { camera: st, microphone: st, details: '' };
       setState('preview', deviceErrorText(err) + ' You can still join without them.');
       el.join.disabled = false;
       return;
     }
     el.preview.srcObject = s.local;
+    noteDevices();
     setState('preview', tr('check_all_ok', 'Your camera and microphone work. Press “Join the appointment” when you are ready.'));
     el.join.disabled = false;
+  }
+
+  // deviceStateOf maps a getUserMedia error to device_status's words.
+  function deviceStateOf(err) {
+    switch (err && err.name) {
+      case 'NotAllowedError':
+        return 'denied';
+      case 'NotFoundError':
+        return 'missing';
+      default:
+        return 'error';
+    }
+  }
+
+  // noteDevices records the local tracks' state and tells the server.
+  function noteDevices() {
+    const a = s.local && s.local.getAudioTracks()[0];
+    const v = s.local && s.local.getVideoTracks()[0];
+    s.device = {
+      camera: v ? (s.camOff ? 'off' : 'ok') : (s.camOff ? 'off' : s.device.camera === 'ok' ? 'missing' : s.device.camera),
+      microphone: a ? (s.micMuted ? 'off' : 'ok') : s.device.microphone === 'ok' ? 'missing' : s.device.microphone,
+      details: ((v && v.label) || (a && a.label) || '').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200),
+    };
+    if (features) {
+      features.deviceChanged();
+    }
   }
 
   function deviceErrorText(err) {
@@ -194,6 +251,9 @@
     switch (msg.type) {
       case 'joined':
         s.participantId = msg.participant_id;
+        if (features) {
+          features.joined();
+        }
         await startPeer();
         break;
       case 'answer':
@@ -212,6 +272,9 @@
         s.roster = Array.isArray(msg.participants) ? msg.participants : [];
         renderRoster();
         renderLabels();
+        if (features) {
+          features.rosterChanged();
+        }
         break;
       case 'layout':
         s.layout = { view: msg.view, width: msg.width, height: msg.height, cells: msg.cells || [] };
@@ -224,7 +287,9 @@
         onBye(msg.reason);
         break;
       default:
-        console.warn('unknown signalling message', msg.type);
+        if (!features || !(await features.handle(msg))) {
+          console.warn('unknown signalling message', msg.type);
+        }
     }
   }
 
@@ -326,8 +391,100 @@
       s.makingOffer = false;
     }
     send({ type: 'offer', sdp: pc.localDescription.sdp });
+    if (features) {
+      features.peerStarted();
+    }
     if (s.micMuted || s.camOff) {
       send({ type: 'mute', audio: s.micMuted, video: s.camOff });
+    }
+  }
+
+  // enqueue runs fn in order with the signalling messages, so a client
+  // offer never interleaves with the server's negotiation steps.
+  function enqueue(fn) {
+    s.queue = s.queue.then(fn).catch((err) => { console.error('queued', err); });
+    return s.queue;
+  }
+
+  // offer renegotiates from the client's side; before(pc) runs after the
+  // local description is set (transceivers have their mid then) and before
+  // the offer is sent. Call it from enqueue.
+  async function offer(before) {
+    const pc = s.pc;
+    if (!pc || pc.signalingState !== 'stable') {
+      return false;
+    }
+    s.makingOffer = true;
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+    } finally {
+      s.makingOffer = false;
+    }
+    if (before) {
+      before(pc);
+    }
+    send({ type: 'offer', sdp: pc.localDescription.sdp });
+    return true;
+  }
+
+  // publish starts camera and microphone on the existing transceivers after
+  // a promotion (docs/signalling.md "promote") and re-offers.
+  async function publish() {
+    publishes = true;
+    if (!s.local) {
+      try {
+        s.local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: videoConstraints() });
+      } catch (err) {
+        console.warn('getUserMedia after promotion', err);
+        const st = deviceStateOf(err);
+        s.device = { camera: st, microphone: st, details: '' };
+        el.status.textContent = deviceErrorText(err);
+      }
+    }
+    const pc = s.pc;
+    if (pc) {
+      for (const t of pc.getTransceivers()) {
+        if (t.sender === s.audioSender || t.sender === s.videoSender) {
+          const kind = t.sender === s.audioSender ? 'audio' : 'video';
+          const track = s.local ? s.local.getTracks().find((x) => x.kind === kind) : null;
+          await t.sender.replaceTrack(track || null);
+          if (s.local) {
+            t.sender.setStreams(s.local);
+          }
+          t.direction = 'sendrecv';
+        }
+      }
+      await offer();
+    }
+    el.mic.hidden = !s.local;
+    el.cam.hidden = !s.local;
+    noteDevices();
+  }
+
+  // unpublish stops sending after a demotion.
+  async function unpublish() {
+    publishes = false;
+    const pc = s.pc;
+    if (pc) {
+      for (const t of pc.getTransceivers()) {
+        if (t.sender === s.audioSender || t.sender === s.videoSender) {
+          await t.sender.replaceTrack(null);
+          t.direction = 'recvonly';
+        }
+      }
+    }
+    if (s.local) {
+      s.local.getTracks().forEach((t) => t.stop());
+      s.local = null;
+    }
+    el.mic.hidden = true;
+    el.cam.hidden = true;
+    s.device = { camera: 'off', microphone: 'off', details: '' };
+    if (features) {
+      features.deviceChanged();
+    }
+    if (pc) {
+      await offer();
     }
   }
 
@@ -404,6 +561,9 @@
     }
     s.layout = null;
     s.roster = [];
+    if (features) {
+      features.stopped();
+    }
     renderRoster();
     renderLabels();
   }
@@ -443,7 +603,14 @@
   }
 
   function toggleMic() {
-    s.micMuted = !s.micMuted;
+    muteMic(!s.micMuted);
+    send({ type: 'mute', audio: s.micMuted });
+  }
+
+  // muteMic sets the microphone; mute_request uses it too (the server has
+  // muted us already, so it sends nothing itself).
+  function muteMic(muted) {
+    s.micMuted = muted;
     const track = s.local && s.local.getAudioTracks()[0];
     if (track) {
       track.enabled = !s.micMuted;
@@ -451,7 +618,7 @@
     el.mic.setAttribute('aria-pressed', String(s.micMuted));
     el.mic.textContent = s.micMuted ? tr('call_unmute', 'Unmute microphone') : tr('call_mute', 'Mute microphone');
     el.status.textContent = s.micMuted ? tr('call_muted', 'Your microphone is muted.') : tr('call_microphone_on', 'Your microphone is on.');
-    send({ type: 'mute', audio: s.micMuted });
+    noteDevices();
   }
 
   // Turning the camera off stops it (its light goes out) rather than sending
@@ -492,6 +659,10 @@
     el.cam.textContent = s.camOff ? tr('call_camera_on', 'Turn camera on') : tr('call_camera_off', 'Turn camera off');
     el.status.textContent = s.camOff ? tr('call_camera_is_off', 'Your camera is off.') : tr('call_camera_is_on', 'Your camera is on.');
     send({ type: 'mute', video: s.camOff });
+    noteDevices();
+    if (features) {
+      features.cameraChanged();
+    }
   }
 
   // ---- rendering ----
@@ -536,6 +707,9 @@
       }
       if (p.video_muted) {
         notes.push('camera off');
+      }
+      if (p.hand_raised) {
+        notes.push(tr('call_hand_raised_note', 'hand raised'));
       }
       if (notes.length) {
         text += ' – ' + notes.join(', ');

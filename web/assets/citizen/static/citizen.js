@@ -317,9 +317,39 @@
     });
   }
 
+  // ---- quality choice: kept in localStorage for the call page (features.js) ----
+
+  const qualityKey = 'nahbar.quality';
+
+  function runQuality(box) {
+    const radios = box.querySelectorAll('input[name="quality-mode"]');
+    const budget = document.getElementById('quality-budget');
+    try {
+      const q = JSON.parse(localStorage.getItem(qualityKey) || 'null');
+      if (q && (q.mode === 'high' || q.mode === 'save_data')) {
+        radios.forEach((r) => { r.checked = r.value === q.mode; });
+        budget.value = Number(q.budget) > 0 ? String(Math.round(Number(q.budget))) : '';
+      }
+    } catch (e) { /* a broken entry is replaced below */ }
+    box.addEventListener('change', () => {
+      const checked = box.querySelector('input[name="quality-mode"]:checked');
+      const b = Math.round(Number(budget.value));
+      try {
+        localStorage.setItem(qualityKey, JSON.stringify({
+          mode: checked && checked.value === 'save_data' ? 'save_data' : 'high',
+          budget: b > 0 && b <= 100000 ? b : 0,
+        }));
+      } catch (e) { /* storage refused: the call starts with the default */ }
+    });
+  }
+
   const check = document.getElementById('check');
   if (check) {
     runCheck(check);
+  }
+  const quality = document.getElementById('quality-choice');
+  if (quality) {
+    runQuality(quality);
   }
   const wait = document.getElementById('wait');
   if (wait) {
