@@ -62,6 +62,7 @@ type Lobby struct {
 	mu      sync.Mutex
 	entries map[string]*WaitingEntry
 	subs    map[string]map[*lobbySub]struct{} // room id → subscribers
+	publish func(LobbyEvent)                  // cluster replication (cluster_lobby.go); nil: this node only
 }
 
 type lobbySub struct{ ch chan struct{} }
@@ -103,8 +104,10 @@ func (l *Lobby) Arrive(roomID string, e WaitingEntry) (id string) {
 		l.entries[e.ID] = &e
 	}
 	subs := l.subsLocked(roomID)
+	ev := l.eventLocked(e.ID)
 	l.mu.Unlock()
 	signalAll(subs)
+	l.replicate(ev)
 	return e.ID
 }
 
@@ -119,8 +122,10 @@ func (l *Lobby) UpdateDevice(id string, d DeviceStatus) {
 	}
 	e.Device = d
 	subs := l.subsLocked(e.RoomID)
+	ev := l.eventLocked(id)
 	l.mu.Unlock()
 	signalAll(subs)
+	l.replicate(ev)
 }
 
 // Admit lets a waiting (or earlier declined) entry of roomID into the call.
@@ -142,8 +147,10 @@ func (l *Lobby) setState(roomID, id, state string) error {
 	}
 	e.State = state
 	subs := l.subsLocked(roomID)
+	ev := l.eventLocked(id)
 	l.mu.Unlock()
 	signalAll(subs)
+	l.replicate(ev)
 	return nil
 }
 
@@ -217,6 +224,7 @@ func (l *Lobby) Leave(id string) {
 	subs := l.subsLocked(e.RoomID)
 	l.mu.Unlock()
 	signalAll(subs)
+	l.replicate(LobbyEvent{ID: id, Gone: true})
 }
 
 // changedLocked notifies roomID's subscribers; safe under the lock because

@@ -45,6 +45,7 @@ type clusterNode struct {
 	stopAgent context.CancelFunc
 	agentDone chan struct{}
 	passed    passedGrants  // grants relayed by gateways, for the join that follows
+	stopLobby func()        // ends the lobby's replication; nil on one node
 	drained   chan struct{} // closed when a drain finished: serve exits
 	drainOnce sync.Once
 }
@@ -323,6 +324,9 @@ func (n *clusterNode) leave() {
 
 // close releases the Redis client (after leave).
 func (n *clusterNode) close() {
+	if n.stopLobby != nil {
+		n.stopLobby()
+	}
 	if n.rdb != nil {
 		_ = n.rdb.Close()
 	}

@@ -65,6 +65,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 	defer cl.close()
 	store := web.NewStore(web.StoreConfig{Issued: cl.shareToken, Directory: cl.directory()})
 	lobby := web.NewLobby(time.Now)
+	if err := cl.replicateLobby(ctx, lobby); err != nil {
+		return err
+	}
 	auth := web.NewStoreAuthorizer(store, db, lobby, time.Now)
 	purgeCtx, stopPurge := context.WithCancel(context.Background())
 	purgeDone := make(chan struct{})
