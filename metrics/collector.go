@@ -40,7 +40,7 @@ func newMediaCollector(src Source) *mediaCollector {
 		parts:     d("participants", "Connected participants by role.", "role"),
 		encoders:  d("encoders", "Running shared encoders by tier and codec (opus: audio mixes).", "tier", "codec"),
 		receivers: d("receivers", "Receivers by the tier they get.", "tier"),
-		capacity:  d("capacity_participants", "Participants this node is configured to carry."),
+		capacity:  d("capacity_rooms", "Concurrent calls this node is configured to host."),
 		bytesIn:   d("media_received_bytes_total", "RTP bytes received from participants."),
 		bytesOut:  d("media_sent_bytes_total", "RTP bytes sent to participants, as on the wire."),
 		badMedia:  d("media_bad_total", "Media from participants that could not be used (decode errors, bad packets)."),
@@ -131,7 +131,7 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, tier := range Tiers {
 		gauge(c.receivers, float64(t.ReceiversByTier[tier]), tier)
 	}
-	gauge(c.capacity, float64(s.Capacity))
+	gauge(c.capacity, float64(s.CapacityRooms))
 	counter(c.bytesIn, tot["in"])
 	counter(c.bytesOut, tot["out"])
 	counter(c.badMedia, tot["bad"])

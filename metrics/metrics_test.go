@@ -82,7 +82,7 @@ func TestScrapeValues(t *testing.T) {
 		for i := range parts {
 			parts[i].BytesIn, parts[i].BytesOut = in, out
 		}
-		return Snapshot{Capacity: 40, Rooms: []Room{{ID: "r1", Participants: parts, KeyframesForced: in / 100,
+		return Snapshot{CapacityRooms: 40, Rooms: []Room{{ID: "r1", Participants: parts, KeyframesForced: in / 100,
 			Encoders: []Encoder{{"high", "vp8", 1}, {"low", "vp8", 1}, {"audio", "opus", 2}}}}}
 	}
 	adv := Participant{Key: "a", Role: "advisor", Tier: "high", Codec: "vp8", RTTSeconds: 0.03, LossFraction: 0.01}
@@ -105,7 +105,7 @@ func TestScrapeValues(t *testing.T) {
 		{"a new room counts from its start", room(100, 200, cit), map[string]float64{"in": 3300, "out": 18700, "kf": 18}},
 	}
 	query := map[string][]string{
-		"nahbar_rooms": {"nahbar_rooms"}, "cap": {"nahbar_capacity_participants"},
+		"nahbar_rooms": {"nahbar_rooms"}, "cap": {"nahbar_capacity_rooms"},
 		"advisor":   {"nahbar_participants", "role", "advisor"},
 		"citizen":   {"nahbar_participants", "role", "citizen"},
 		"attendee":  {"nahbar_participants", "role", "attendee"},

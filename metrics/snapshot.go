@@ -3,9 +3,19 @@ package metrics
 // Snapshot is the media side at one moment. cmd/nahbar fills it from
 // rooms.Manager.Monitor; the operators' live view shows the same value.
 type Snapshot struct {
-	Node     string // this node's id ("" for a single node)
-	Capacity int    // participants this node is meant to carry; 0: unknown
-	Rooms    []Room
+	Node          string // this node's id ("" for a single node)
+	CapacityRooms int    // concurrent appointments this node is meant to host (NAHBAR_CAPACITY_UNITS); 0: unknown
+	Rooms         []Room
+	// Nodes is the cluster as its registry sees it, for the live view only
+	// (each node's own /metrics reports its details); empty on a single node.
+	Nodes []Node
+}
+
+// Node is one server of a cluster.
+type Node struct {
+	ID              string
+	Rooms, Capacity int
+	Draining, Self  bool
 }
 
 // Room is one call in progress.

@@ -291,6 +291,7 @@ func (c *citizen) book(g *gin.Context) {
 		Start: time.Unix(v.Start, 0), Citizen: storage.Contact{Name: v.Name, Email: v.Email, Language: lang}})
 	switch {
 	case err == nil:
+		c.cfg.Events.Booked("citizen")
 	case errors.Is(err, storage.ErrSlotTaken), errors.Is(err, storage.ErrSlotNotOffered):
 		v.Taken = true
 		v.Next = c.nextSlots(ctx, loc, b, v.Query, time.Unix(v.Start, 0), "/b/"+t.Slug+"/book")

@@ -147,6 +147,7 @@ func (c *citizen) register(g *gin.Context) {
 	reg, err := c.db.Register(ctx, s.ID, storage.Contact{Name: v.Name, Email: v.Email, Language: lang})
 	switch {
 	case err == nil:
+		c.cfg.Events.Booked("group")
 	case errors.Is(err, storage.ErrSessionFull):
 		v.Full = true
 		c.render(g, http.StatusConflict, "session", page{L: loc, Brand: b, Data: v})

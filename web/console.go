@@ -109,6 +109,7 @@ func registerConsole(r *gin.Engine, cfg Config) error {
 
 	ad := in.Group("/admin", c.requireAdmin)
 	registerAdmin(ad, c)
+	registerStats(in.Group("/stats", c.requireAdmin), c)
 	return nil
 }
 

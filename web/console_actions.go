@@ -59,7 +59,7 @@ func (c *console) enter(ctx *gin.Context) {
 	seeOther(ctx, JoinURL("", inv.Token))
 }
 
-func (c *console) admit(ctx *gin.Context)   { c.lobbyAction(ctx, "lobby.admit", c.lobby.Admit) }
+func (c *console) admit(ctx *gin.Context)   { c.lobbyAction(ctx, "lobby.admit", c.admitTimed) }
 func (c *console) decline(ctx *gin.Context) { c.lobbyAction(ctx, "lobby.decline", c.lobby.Decline) }
 
 func (c *console) lobbyAction(ctx *gin.Context, action string, do func(roomID, id string) error) {

@@ -100,6 +100,7 @@ func (c *console) login(ctx *gin.Context) {
 		c.limiter.fail(acctKey)
 		c.ipLimit.fail(ipKey)
 		c.log.Warn("console login failed", "remote", ctx.ClientIP(), "account", email)
+		c.cfg.Events.LoginFailed()
 		c.renderLogin(ctx, http.StatusUnauthorized, d, "console.login.failed")
 		return
 	}

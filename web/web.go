@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/nahbar/nahbar/metrics"
 	"github.com/nahbar/nahbar/storage"
 )
 
@@ -49,7 +50,13 @@ type Config struct {
 	// Console configures the advisor console and admin pages under /console
 	// (mounted with Storage).
 	Console ConsoleConfig
-	Logger  *slog.Logger
+	// Live is the media side's snapshot (the one /metrics reads) for the
+	// admins' live operations view; nil: the view says it is not wired.
+	Live metrics.Source
+	// Events counts bookings, failed logins and admission waits for
+	// /metrics; nil counts nothing.
+	Events *metrics.Events
+	Logger *slog.Logger
 }
 
 func (c *Config) setDefaults() error {
