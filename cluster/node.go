@@ -7,12 +7,12 @@ import (
 
 // Node is one nahbar server as the cluster sees it.
 type Node struct {
-	ID       string // unique and stable across restarts, e.g. the host name
-	URL      string // where other nodes reach its HTTP server, e.g. http://10.0.0.2:8080
-	Region   string // data-centre label; placement prefers the joining user's region
-	Capacity int    // media units it can host (one unit ≈ one concurrent appointment)
-	Load     int    // rooms placed on it now
-	Draining bool   // takes no new rooms
+	ID       string `json:"id"`             // unique and stable across restarts, e.g. the host name
+	URL      string `json:"url"`            // where other nodes reach its HTTP server, e.g. http://10.0.0.2:8080
+	Region   string `json:"region"`         // data-centre label; placement prefers the joining user's region
+	Capacity int    `json:"capacity_units"` // media units it can host (one unit ≈ one concurrent appointment)
+	Load     int    `json:"rooms"`          // rooms placed on it now
+	Draining bool   `json:"draining"`       // takes no new rooms
 }
 
 // Free is the number of units still available, never negative.
