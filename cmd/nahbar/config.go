@@ -34,6 +34,7 @@ type serveConfig struct {
 	AudioProcessing bool          // NAHBAR_AUDIO_PROCESSING: browser echo cancellation etc.
 	ShutdownTimeout time.Duration // NAHBAR_SHUTDOWN_TIMEOUT, default 10s
 	Cluster         clusterConfig // NAHBAR_REDIS_URL, NAHBAR_NODE_ID…: cluster_config.go
+	Metrics         metricsConfig // NAHBAR_METRICS_LISTEN: metrics.go
 }
 
 const (
@@ -97,6 +98,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.BoolVar(&c.AudioProcessing, "audio-processing", c.AudioProcessing, "ask browsers for echo cancellation, noise suppression and gain control (NAHBAR_AUDIO_PROCESSING)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take (NAHBAR_SHUTDOWN_TIMEOUT)")
 	c.Cluster.register(fs, env)
+	c.Metrics.register(fs, env)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -125,6 +127,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	c.PublicIPs = splitList(publicIPs)
 	c.Cluster.finish(getenv)
 	errs = append(errs, c.Cluster.check()...)
+	errs = append(errs, c.Metrics.check()...)
 	errs = append(errs, c.check(udpPortSet)...)
 	return c, errors.Join(errs...)
 }

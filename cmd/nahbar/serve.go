@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		UDPPortMin: uint16(cfg.UDPPortMin),
 		UDPPortMax: uint16(cfg.UDPPortMax),
 		Logger:     log.With("component", "rooms"),
+		OnCallEnd:  recordCalls(db, log.With("component", "calls")),
 	}, cl.authorizer(auth))
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)
@@ -105,6 +106,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		closeMedia()
 		return err
 	}
+	mon, err := newMonitoring(mgr, cl)
+	if err != nil {
+		closeMedia()
+		return err
+	}
 	handler, err := web.New(web.Config{
 		PublicURL:       cfg.PublicURL,
 		APIKey:          cfg.APIKey,
@@ -113,6 +119,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		Lobby:           lobby,
 		Console:         web.ConsoleConfig{Mailer: mailer},
 		AudioProcessing: cfg.AudioProcessing,
+		Live:            mon,
+		Events:          mon.events(),
 		Logger:          log.With("component", "web"),
 	}, sig)
 	if err != nil {
@@ -124,8 +132,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		closeMedia()
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	stopMetrics, err := mon.listen(cfg.Metrics.Listen, log.With("component", "metrics"))
+	if err != nil {
+		_ = ln.Close()
+		closeMedia()
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
-		Handler:           cl.handler(handler, mgr),
+		Handler:           mon.handler(cl.handler(handler, mgr), cfg.APIKey),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
