@@ -1,8 +1,13 @@
 package metrics
 
 import (
+	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -181,5 +186,114 @@ func TestNamingConventions(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestPromtool pipes a full exposition through `promtool check metrics` when
+// Debian's prometheus package provides it (promlint above runs everywhere).
+func TestPromtool(t *testing.T) {
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install prometheus)")
+	}
+	src := &scripted{}
+	src.set(Snapshot{Rooms: []Room{{ID: "r", Participants: []Participant{{Key: "p", Role: "citizen", Tier: "low", RTTSeconds: 0.2}},
+		Encoders: []Encoder{{"low", "h264", 1}}}}})
+	m, err := New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Events.Booked("citizen")
+	m.Events.Admitted(time.Minute)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = resp.Body
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestDashboardUsesExportedMetrics keeps docker/grafana-dashboard.json and
+// docker/prometheus.yml honest: every nahbar_* series a panel queries exists.
+func TestDashboardUsesExportedMetrics(t *testing.T) {
+	b, err := os.ReadFile("../docker/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	src := &scripted{}
+	src.set(Snapshot{Rooms: []Room{{ID: "r", Encoders: []Encoder{{"high", "vp8", 1}}}}})
+	m, err := New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Events.Booked("citizen")
+	m.Events.LoginFailed()
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, f := range fams {
+		known[f.GetName()] = true
+		if f.GetType() == dto.MetricType_HISTOGRAM {
+			known[f.GetName()+"_bucket"] = true
+		}
+	}
+	re := regexp.MustCompile(`\b((?:nahbar|process|go)_[a-z_]+)`)
+	used := 0
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			for _, name := range re.FindAllString(tg.Expr, -1) {
+				used++
+				if !known[name] {
+					t.Errorf("panel %q queries %s, which nahbar does not export", p.Title, name)
+				}
+			}
+		}
+	}
+	if used < 15 {
+		t.Errorf("only %d metric references in the dashboard", used)
+	}
+}
+
+// TestPrometheusConfig checks docker/prometheus.yml with `promtool check
+// config`, its key file path pointed at a temporary file.
+func TestPrometheusConfig(t *testing.T) {
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install prometheus)")
+	}
+	b, err := os.ReadFile("../docker/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	key := filepath.Join(dir, "nahbar_api_key")
+	if err := os.WriteFile(key, []byte("0123456789abcdef0123\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "prometheus.yml")
+	text := strings.ReplaceAll(string(b), "/etc/prometheus/secrets/nahbar_api_key", key)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(path, "check", "config", conf).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
 	}
 }
