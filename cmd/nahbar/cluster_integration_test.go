@@ -295,6 +295,10 @@ func TestCluster(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("drained node %s did not exit after its call ended", drained.id)
 	}
+
+	// 7. The waiting room across nodes: two fresh nodes join the one left.
+	n4, n5 := env.start("n4", "dc1", 4), env.start("n5", "dc1", 4)
+	checkWaitingRoomAcrossNodes(t, ctx, db, other, n4, n5)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
