@@ -1,6 +1,8 @@
 package rooms
 
 import (
+	"context"
+	"log/slog"
 	"math"
 	"sync/atomic"
 	"time"
@@ -79,7 +81,12 @@ func (r *Room) adaptAll(now time.Time) {
 		if rx.vdown == nil {
 			continue // not negotiated yet
 		}
-		l, changed := rx.policy.update(r.linkSample(p, now))
+		ls := r.linkSample(p, now)
+		if p.log.Enabled(context.Background(), slog.LevelDebug) {
+			p.log.Debug("link", "tier", rx.level.name(), "estimate_kbps", int(ls.estimateKbps), "sent_kbps", int(ls.sentKbps),
+				"loss", round1(100*ls.loss), "rtt", p.link.rtt())
+		}
+		l, changed := rx.policy.update(ls)
 		if changed {
 			r.setLevel(p, l)
 		}

@@ -76,7 +76,7 @@ func (m *Manager) newPeerConnection() (*webrtc.PeerConnection, cc.BandwidthEstim
 // newAPI builds the one webrtc.API a Manager shares across all its
 // PeerConnections: codecs, interceptors and the ICE/UDP settings of cfg. The
 // returned closer releases the shared UDP socket (nil-safe to call).
-func newAPI(cfg Config, handoff *bweHandoff) (*webrtc.API, io.Closer, error) {
+func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io.Closer, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		params webrtc.RTPCodecParameters
@@ -114,6 +114,9 @@ func newAPI(cfg Config, handoff *bweHandoff) (*webrtc.API, io.Closer, error) {
 		}
 	})
 	reg.Add(ccf)
+	if nacks != nil {
+		reg.Add(nacks)
+	}
 	// NACK generator (for what we receive) and responder (for what we send).
 	if err := webrtc.ConfigureNack(me, reg); err != nil {
 		return nil, nil, fmt.Errorf("configure nack: %w", err)

@@ -21,7 +21,8 @@ type Manager struct {
 	auth Authorizer
 	api  *webrtc.API
 	bwe  *bweHandoff
-	udp  io.Closer // the ICE UDP mux, when Config.UDPPort is set
+	nack *nackFilter // NACKs of paused video are not answered
+	udp  io.Closer   // the ICE UDP mux, when Config.UDPPort is set
 	log  *slog.Logger
 
 	// ctx ends every session when Close begins.
@@ -48,8 +49,8 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		return nil, errors.New("new rooms manager: nil Authorizer")
 	}
 	cfg = cfg.withDefaults()
-	handoff := &bweHandoff{}
-	api, udp, err := newAPI(cfg, handoff)
+	handoff, nacks := &bweHandoff{}, &nackFilter{}
+	api, udp, err := newAPI(cfg, handoff, nacks)
 	if err != nil {
 		return nil, fmt.Errorf("new rooms manager: %w", err)
 	}
@@ -59,6 +60,7 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		auth:   auth,
 		api:    api,
 		bwe:    handoff,
+		nack:   nacks,
 		udp:    udp,
 		log:    cfg.Logger,
 		ctx:    ctx,

@@ -6,6 +6,7 @@ import "time"
 // the goals of issue 5: down within ~2 s of a link that cannot carry the tier,
 // up only after the link has carried more for ~8 s, and never flapping.
 type policyConfig struct {
+	settle      time.Duration // after a change, loss and estimate still describe the old tier: no step down
 	downHold    time.Duration // the estimate (or loss) must stay bad this long before a step down
 	upHold      time.Duration // ... and good this long before a step up (doubled after a failed step up)
 	maxUpHold   time.Duration // the doubling stops here, so a recovered link is used again within ~30 s
@@ -14,9 +15,12 @@ type policyConfig struct {
 	lossUp      float64       // loss fraction above which no step up is tried
 	failedProbe time.Duration // a step down this soon after a step up means that step up failed
 	stableReset time.Duration // this long without a change forgets past failures
+	trialHold   time.Duration // audio only on a clean link this long: try the lowest video tier (doubled after a failed try)
+	maxTrial    time.Duration // the doubling stops here
 }
 
 var defaultPolicy = policyConfig{
+	settle:      2 * time.Second,
 	downHold:    2 * time.Second,
 	upHold:      8 * time.Second,
 	maxUpHold:   20 * time.Second,
@@ -25,7 +29,16 @@ var defaultPolicy = policyConfig{
 	lossUp:      0.03,
 	failedProbe: 15 * time.Second,
 	stableReset: 60 * time.Second,
+	trialHold:   12 * time.Second,
+	maxTrial:    60 * time.Second,
 }
+
+// gccUndershoot: after congestion GCC sets its target to 0.85 of the rate the
+// link delivered, and on a link that just carries a tier it hovers between
+// that and the full rate. So a tier is too much for the link when the
+// estimate stays below 0.85 of its need, and a step down on a lossy link
+// picks the tier for what the link delivered, not for the undershoot.
+const gccUndershoot = 0.85
 
 // linkSample is what the policy learns about a receiver's link at one moment.
 type linkSample struct {
@@ -59,10 +72,12 @@ type tierPolicy struct {
 	lastUp     time.Time
 	lastChange time.Time
 	upHold     time.Duration
+	trial      bool          // the last step up was a trial out of audio only
+	trialWait  time.Duration // how long audio only must be clean before the next trial
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
-	return &tierPolicy{cfg: cfg, level: start, upHold: cfg.upHold, lastChange: now}
+	return &tierPolicy{cfg: cfg, level: start, upHold: cfg.upHold, trialWait: cfg.trialHold, lastChange: now}
 }
 
 // fitting is the best level at or below cap whose need the estimate carries.
@@ -91,16 +106,16 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 			return p.level, true
 		}
 	}
-	if s.now.Sub(p.lastChange) >= p.cfg.stableReset {
-		p.upHold = p.cfg.upHold
+	if s.now.Sub(p.lastChange) >= p.cfg.stableReset && p.level.video() {
+		p.upHold, p.trialWait = p.cfg.upHold, p.cfg.trialHold
 	}
 
 	need := p.level.needKbps()
-	short := s.estimateKbps < need
+	short := s.estimateKbps < need*gccUndershoot // GCC hovers between 0.85 and 1 of what the link carries
 	if s.sentKbps < appLimitedShare*need {
 		short = s.estimateKbps < appLimitedFloor*s.sentKbps
 	}
-	bad := p.level.video() && (short || s.loss > p.cfg.lossDown)
+	bad := p.level.video() && (short || s.loss > p.cfg.lossDown) && s.now.Sub(p.lastChange) >= p.cfg.settle
 	switch {
 	case !bad:
 		p.badSince = time.Time{}
@@ -110,31 +125,42 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		// One tier at a time: right after congestion GCC's estimate is 0.85 of
 		// what was being sent, and an output sends less than its tier's rate
 		// when the picture is still, so a low estimate alone says "less", not
-		// "nothing". Only a link that also loses heavily drops straight to
-		// what the estimate carries.
+		// "nothing". A link that also loses heavily drops at once to what the
+		// estimate carries, but to the lowest video tier first: audio only
+		// only when that has failed too.
 		next := p.level + 1
 		if s.loss > p.cfg.lossDown {
-			next = max(next, fitting(s.estimateKbps, s.cap))
+			next = max(next, min(fitting(s.estimateKbps/gccUndershoot, s.cap), levelLow))
 		}
 		if !p.lastUp.IsZero() && s.now.Sub(p.lastUp) < p.cfg.failedProbe {
-			// The step up failed: go back to where it came from (GCC's estimate
-			// right after congestion undershoots) and wait longer next time.
-			next = p.level + 1
-			p.upHold = min(2*p.upHold, p.cfg.maxUpHold)
+			// The step up failed: wait longer before the next one.
+			if p.trial {
+				p.trialWait = min(2*p.trialWait, p.cfg.maxTrial)
+			} else {
+				p.upHold = min(2*p.upHold, p.cfg.maxUpHold)
+			}
 			p.lastUp = time.Time{}
 		}
 		p.set(next, s.now)
 		return p.level, true
 	}
 
-	good := p.level > s.cap && s.loss <= p.cfg.lossUp &&
-		s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
+	// Up: the estimate has room for the next tier. Out of audio only, a clean
+	// link is enough for a trial after a while: while only audio is sent, GCC
+	// sees too little traffic to estimate more than a small multiple of it
+	// (and any jitter knocks it back), so it cannot tell that video would fit.
+	// A failed trial (undone within failedProbe) doubles the wait.
+	clean := p.level > s.cap && s.loss <= p.cfg.lossUp
+	byEstimate := clean && s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
+	byTrial := clean && !p.level.video()
 	switch {
-	case !good:
+	case !byEstimate && !byTrial:
 		p.goodSince = time.Time{}
 	case p.goodSince.IsZero():
 		p.goodSince = s.now
-	case s.now.Sub(p.goodSince) >= p.upHold:
+	case byEstimate && s.now.Sub(p.goodSince) >= p.upHold,
+		byTrial && s.now.Sub(p.goodSince) >= p.trialWait:
+		p.trial = !byEstimate || s.now.Sub(p.goodSince) < p.upHold
 		p.set(p.level-1, s.now)
 		p.lastUp = s.now
 		return p.level, true

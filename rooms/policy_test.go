@@ -62,19 +62,26 @@ func TestTierPolicy(t *testing.T) {
 		)},
 		{"a low estimate without loss steps down one tier at a time", high, seq(
 			hold(2500*time.Millisecond, 60, 0, high, medium),
-			hold(2500*time.Millisecond, 60, 0, high, low),
-			hold(2500*time.Millisecond, 60, 0, high, audio),
+			hold(3500*time.Millisecond, 60, 0, high, medium), // reports still describe the old tier for 2 s
+			hold(500*time.Millisecond, 60, 0, high, low),
+			hold(4500*time.Millisecond, 60, 0, high, audio),
 		)},
-		{"a collapse with heavy loss goes straight to audio only", high, seq(
-			hold(2500*time.Millisecond, 60, 0.3, high, audio),
+		{"a collapse with heavy loss goes straight to the lowest video tier, then audio only", high, seq(
+			hold(2500*time.Millisecond, 60, 0.3, high, low),
+			hold(4500*time.Millisecond, 60, 0.3, high, audio),
 		)},
 		{"loss alone steps down one tier at a time", high, seq(
 			hold(2500*time.Millisecond, 2000, 0.15, high, medium),
-			hold(2500*time.Millisecond, 2000, 0.15, high, low),
-			hold(2500*time.Millisecond, 2000, 0.15, high, audio),
+			hold(4500*time.Millisecond, 2000, 0.15, high, low),
+			hold(4500*time.Millisecond, 2000, 0.15, high, audio),
 			hold(10*time.Second, 2000, 0.15, high, audio), // audio is never dropped
 		)},
+		{"a failed step up with heavy loss still drops to what fits", medium, seq(
+			hold(8500*time.Millisecond, 600, 0, high, high),
+			hold(4500*time.Millisecond, 100, 0.5, high, low),
+		)},
 		{"5 % loss is tolerated", high, hold(20*time.Second, 2000, 0.05, high, high)},
+		{"GCC hovering just under the need on a link that carries the tier", low, hold(30*time.Second, 95, 0.03, high, low)},
 		{"an application-limited output ignores a blip of the estimate", high,
 			sent(80, hold(30*time.Second, 68, 0, high, high))},
 		{"an application-limited output steps down when the link cannot carry even that", high, seq(
@@ -94,22 +101,22 @@ func TestTierPolicy(t *testing.T) {
 			hold(8500*time.Millisecond, 2000, 0, high, medium),
 			hold(8500*time.Millisecond, 2000, 0, high, high),
 		)},
-		{"a failed step up goes back one tier and doubles the wait", low, seq(
+		{"a failed step up goes back one tier (without loss) and doubles the wait", low, seq(
 			hold(8500*time.Millisecond, 400, 0, high, medium),
-			hold(2500*time.Millisecond, 90, 0, high, low), // congestion: back to low, not to audio
+			hold(4500*time.Millisecond, 90, 0, high, low), // congestion: back to low, not to audio
 			hold(15*time.Second, 400, 0, high, low),       // 8 s no longer enough
 			hold(2*time.Second, 400, 0, high, medium),     // 16 s is
 		)},
 		{"the wait stops doubling at the maximum", low, seq(
 			hold(8500*time.Millisecond, 400, 0, high, medium),
-			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(4500*time.Millisecond, 90, 0, high, low),
 			hold(16500*time.Millisecond, 400, 0, high, medium),
-			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(4500*time.Millisecond, 90, 0, high, low),
 			hold(20500*time.Millisecond, 400, 0, high, medium), // 32 s capped at 20
 		)},
 		{"a long stable spell forgets failures", low, seq(
 			hold(8500*time.Millisecond, 400, 0, high, medium),
-			hold(2500*time.Millisecond, 90, 0, high, low),
+			hold(4500*time.Millisecond, 90, 0, high, low),
 			hold(60*time.Second, 200, 0, high, low), // stable, estimate between tiers
 			hold(8500*time.Millisecond, 400, 0, high, medium),
 		)},
@@ -126,15 +133,34 @@ func TestTierPolicy(t *testing.T) {
 			hold(10*time.Second, 200, 0, high, low),
 		)},
 		{"a budget cap of audio only", high, hold(500*time.Millisecond, 2000, 0, audio, audio)},
-		{"back from audio only when the link recovers", audio, seq(
-			hold(10*time.Second, 60, 0, high, audio),
+		{"back from audio only when the estimate recovers", audio, seq(
+			hold(6*time.Second, 60, 0.05, high, audio),
 			hold(8500*time.Millisecond, 140, 0, high, low),
 		)},
+		{"audio only on a clean link tries video after 12 s, whatever the estimate", audio, seq(
+			hold(11500*time.Millisecond, 40, 0, high, audio),
+			hold(1*time.Second, 40, 0, high, low),
+		)},
+		{"a failed trial doubles the wait, up to a minute", audio, seq(
+			hold(12500*time.Millisecond, 40, 0, high, low),
+			hold(4500*time.Millisecond, 40, 0.3, high, audio), // the link cannot carry it
+			hold(20*time.Second, 40, 0, high, audio),          // 12 s no longer enough
+			hold(5*time.Second, 40, 0, high, low),             // 24 s is
+			hold(4500*time.Millisecond, 40, 0.3, high, audio),
+			hold(45*time.Second, 40, 0, high, audio),
+			hold(5*time.Second, 40, 0, high, low), // 48 s
+			hold(4500*time.Millisecond, 40, 0.3, high, audio),
+			hold(61*time.Second, 40, 0, high, low), // 96 s capped at 60
+		)},
+		{"a lossy link never tries", audio, hold(120*time.Second, 40, 0.05, high, audio)},
+		{"a budget of audio only never tries", audio, hold(120*time.Second, 40, 0, audio, audio)},
+		{"loss drops to the tier the link delivered, not to GCC's undershoot", high,
+			hold(2500*time.Millisecond, 100, 0.5, high, low)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Unix(1000, 0)
-			p := newTierPolicy(defaultPolicy, tt.start, now)
+			p := newTierPolicy(defaultPolicy, tt.start, now.Add(-time.Minute)) // long on its level
 			var changes int
 			for i, s := range tt.steps {
 				now = now.Add(s.after)

@@ -82,6 +82,7 @@ func (r *Room) routeVideo(p *Participant) error {
 	}
 	if !rx.level.video() {
 		rx.vdown.setSource(0)
+		p.pauseNACKs(true)
 		r.dropVideo(rx.prevVout, rx.vdown)
 		r.dropVideo(rx.vout, rx.vdown)
 		rx.vout, rx.prevVout = nil, nil
@@ -89,6 +90,7 @@ func (r *Room) routeVideo(p *Participant) error {
 		return nil
 	}
 	r.settle(p)
+	p.pauseNACKs(false)
 	key := outKey{view: r.mix.ViewFor(p.id), tier: tierOf(rx.level, rx.codec)}
 	if rx.vout != nil && rx.vout.key == key {
 		return nil
@@ -182,6 +184,7 @@ func (r *Room) detachReceiver(p *Participant) {
 	if rx.vdown != nil {
 		rx.vdown.setSource(0)
 		rx.adown.setSource(0)
+		p.pauseNACKs(false)
 	}
 	r.dropVideo(rx.vout, rx.vdown)
 	r.dropVideo(rx.prevVout, rx.vdown)
@@ -189,6 +192,16 @@ func (r *Room) detachReceiver(p *Participant) {
 	r.dropAudio(rx.prevAout, rx.adown)
 	rx.vout, rx.prevVout, rx.aout, rx.prevAout = nil, nil, nil, nil
 	p.videoKey.Store(nil)
+}
+
+// pauseNACKs tells the Manager's NACK filter whether p's video is paused.
+func (p *Participant) pauseNACKs(on bool) {
+	if p.m == nil || p.m.nack == nil || p.rx.vdown == nil {
+		return
+	}
+	if b := p.rx.vdown.binding.Load(); b != nil {
+		p.m.nack.pause(b.ssrc, on)
+	}
 }
 
 // attach runs attachReceiver on the room loop and returns the downTracks to

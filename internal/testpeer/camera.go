@@ -156,6 +156,9 @@ func (c *camera) run(ctx context.Context) {
 
 // frame produces the packets of the next frame in the current mode.
 func (c *camera) frame(samples uint32) ([]*rtp.Packet, error) {
+	if c.opts.Noise {
+		c.paintNoise()
+	}
 	switch BadMode(c.bad.Load()) {
 	case BadGarbage:
 		b := make([]byte, 200+c.rng.IntN(1800))
@@ -201,6 +204,26 @@ func (c *camera) encodeH264(samples uint32, key bool) ([]*rtp.Packet, error) {
 	}
 	c.sent++
 	return c.h264p.Packetize(f.Data, samples), nil
+}
+
+// paintNoise fills the picture's luma with fresh low-amplitude noise (±16,
+// like a dim camera's sensor noise: encoders can still reach their rate)
+// outside its central half, which keeps the solid colour (so the colour
+// checks of tests still see it in the middle of a cell).
+func (c *camera) paintNoise() {
+	w, h := c.pic.Rect.Dx(), c.pic.Rect.Dy()
+	y0, _, _ := color.RGBToYCbCr(c.opts.Colour.R, c.opts.Colour.G, c.opts.Colour.B)
+	for y := range h {
+		row := c.pic.Y[y*c.pic.YStride : y*c.pic.YStride+w]
+		inner := y >= h/4 && y < 3*h/4
+		for x := range row {
+			if inner && x >= w/4 && x < 3*w/4 {
+				row[x] = y0
+				continue
+			}
+			row[x] = 112 + byte(c.rng.Uint32()&31)
+		}
+	}
 }
 
 func (c *camera) forceKey() {

@@ -14,21 +14,25 @@ import (
 // network without closing anything (a train entering a tunnel).
 type cuttableNet struct {
 	transport.Net
-	cut *atomic.Bool
+	cut  *atomic.Bool
+	link *downlink // nil: the downlink is not shaped
 }
 
-func newCuttableNet(cut *atomic.Bool) (*cuttableNet, error) {
+func newCuttableNet(cut *atomic.Bool, link *downlink) (*cuttableNet, error) {
 	n, err := stdnet.NewNet()
 	if err != nil {
 		return nil, fmt.Errorf("host network: %w", err)
 	}
-	return &cuttableNet{Net: n, cut: cut}, nil
+	return &cuttableNet{Net: n, cut: cut, link: link}, nil
 }
 
 func (n *cuttableNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
 	c, err := n.Net.ListenUDP(network, laddr)
 	if err != nil {
 		return nil, err
+	}
+	if n.link != nil {
+		return newShapedConn(c, n.link, n.cut), nil
 	}
 	return &cuttableConn{UDPConn: c, cut: n.cut}, nil
 }

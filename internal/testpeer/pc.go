@@ -17,7 +17,7 @@ const h264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-i
 
 // newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
 // reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
-func newAPI(log *slog.Logger, cut *atomic.Bool, h264Only bool) (*webrtc.API, error) {
+func newAPI(log *slog.Logger, cut *atomic.Bool, link *downlink, h264Only bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -45,7 +45,7 @@ func newAPI(log *slog.Logger, cut *atomic.Bool, h264Only bool) (*webrtc.API, err
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	n, err := newCuttableNet(cut)
+	n, err := newCuttableNet(cut, link)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,10 @@ func newAPI(log *slog.Logger, cut *atomic.Bool, h264Only bool) (*webrtc.API, err
 // startPeerConnection creates the PeerConnection with a camera and microphone
 // track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
 func (p *Peer) startPeerConnection() error {
-	api, err := newAPI(p.log, &p.netCut, p.opts.H264Only)
+	if p.opts.Shaped {
+		p.link = newDownlink()
+	}
+	api, err := newAPI(p.log, &p.netCut, p.link, p.opts.H264Only)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,13 @@ type Options struct {
 	// NoDecode makes the peer count what it receives without decoding it:
 	// light receive-only peers for load tests (Picture and Audio stay empty).
 	NoDecode bool
+	// Shaped puts the peer's downlink behind a shaper that SetDownlink
+	// controls (rate, queue, loss); unlimited until then.
+	Shaped bool
+	// Noise makes the camera film changing noise instead of a solid colour
+	// (a small coloured frame stays in the middle), so encoders use their
+	// whole bitrate, as with a real camera.
+	Noise bool
 
 	Logger *slog.Logger
 	// ProtocolVersion overrides join.v (default 1), to test version checks.
@@ -128,6 +135,7 @@ type Peer struct {
 	received   map[string]int // messages received, by type
 	screen     *camera
 
+	link         *downlink // nil unless Options.Shaped
 	bytesIn      atomic.Uint64
 	connected    atomic.Bool
 	netCut       atomic.Bool

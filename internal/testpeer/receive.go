@@ -16,6 +16,10 @@ import (
 // fpsWindow is the span FPS averages over.
 const fpsWindow = 2 * time.Second
 
+// reorderDelay is how long the peer waits for a missing packet (a NACK
+// retransmission) before it gives the frame up and asks for a keyframe.
+const reorderDelay = 500 * time.Millisecond
+
 // videoReceiver assembles and decodes the composed video the server sends
 // and keeps the latest picture.
 type videoReceiver struct {
@@ -52,6 +56,10 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 	}
 	defer dec.Close()
 	asm := framing.NewAssembler(fc, time.Now)
+	// Wait for NACK retransmissions as a browser's jitter buffer does, rather
+	// than giving a frame up after the default 80 ms (a weak link's RTT is
+	// several hundred ms).
+	asm.SetReorderDelay(reorderDelay)
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
 	buf := make([]byte, 1600)
 	var pkt rtp.Packet
