@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"bench":             {"codec", "codec/framing", "internal/testpeer"},
 	"internal/testpeer": {"codec", "codec/framing"},
 	"internal/archtest": {},
-	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer", "i18n", "notify"},
+	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer", "i18n", "notify", "metrics"},
 }
 
 // forbiddenThirdParty keeps network types out of the media core.
