@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/nahbar/nahbar/rooms"
+)
+
+// TestCallPageFeatures: the call page's chat, the advisor's live status and
+// screen sharing, through the real page in two Chromium browsers. The
+// citizen's message reaches the advisor with its sender; the advisor
+// deletes it and it disappears for both; the advisor sees a connection
+// indicator for the citizen with its camera state; the citizen shares its
+// screen (Chromium's fake capture) and the advisor's layout switches to the
+// presenter layout, and back when sharing stops.
+func TestCallPageFeatures(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startServer(t)
+	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 660, role: rooms.RoleCitizen}
+	parts := []*participant{advisor, citizen}
+	startBrowsers(t, srv, parts...)
+	room, err := srv.store.CreateRoom("features")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if err := join(srv, room.ID, p); err != nil {
+			fatal(t, srv, parts, "%s: %v", p.name, err)
+		}
+	}
+
+	const text = "Guten Tag! <b>not bold</b>"
+	if err := citizen.b.do(5*time.Second, chromedp.SendKeys(chromedp.ID("chat-text"), text), chromedp.Click(chromedp.ID("chat-send"))); err != nil {
+		fatal(t, srv, parts, "send chat: %v", err)
+	}
+	chatShown := func(p *participant, want bool) func() (bool, string, error) {
+		return func() (bool, string, error) {
+			got, err := eval[string](p.b, `Array.from(document.querySelectorAll('#chat-list li')).map(li => li.textContent).join('|')`)
+			has := strings.Contains(got, text) && strings.Contains(got, "Participant Citizen")
+			return has == want, fmt.Sprintf("%s's chat shows %q", p.name, got), err
+		}
+	}
+	for _, p := range parts {
+		if err := poll(10*time.Second, 100*time.Millisecond, chatShown(p, true)); err != nil {
+			fatal(t, srv, parts, "chat message: %v", err)
+		}
+	}
+	if bold, _ := eval[int](advisor.b, `document.querySelectorAll('#chat-list b').length`); bold != 0 {
+		t.Errorf("the chat text was rendered as HTML")
+	}
+	if n, _ := eval[int](citizen.b, `document.querySelectorAll('#chat-list .chat-delete').length`); n != 0 {
+		t.Errorf("the citizen sees %d delete controls, want none", n)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.Click(chromedp.CSS("#chat-list .chat-delete"))); err != nil {
+		fatal(t, srv, parts, "delete chat: %v", err)
+	}
+	for _, p := range parts {
+		if err := poll(10*time.Second, 100*time.Millisecond, chatShown(p, false)); err != nil {
+			fatal(t, srv, parts, "deleted chat message: %v", err)
+		}
+	}
+
+	if err := poll(10*time.Second, 200*time.Millisecond, func() (bool, string, error) {
+		got, err := eval[string](advisor.b, `Array.from(document.querySelectorAll('#conn-status li')).map(li => li.textContent).join('|')`)
+		return strings.Contains(got, "Participant Citizen") && strings.Contains(got, "kbit/s") && strings.Contains(got, "ok"),
+			fmt.Sprintf("advisor's status list: %q", got), err
+	}); err != nil {
+		fatal(t, srv, parts, "live status: %v", err)
+	}
+
+	if hidden, _ := eval[bool](citizen.b, `document.getElementById('share').hidden`); hidden {
+		t.Skip("this Chromium offers no getDisplayMedia here; screen sharing not exercised")
+	}
+	if err := citizen.b.do(5*time.Second, chromedp.Click(chromedp.ID("share"))); err != nil {
+		fatal(t, srv, parts, "share: %v", err)
+	}
+	screenShown := func(want bool) func() (bool, string, error) {
+		return func() (bool, string, error) {
+			got, err := eval[bool](advisor.b, `!!(window.nahbar.layout && window.nahbar.layout.cells.some(c => c.screen))`)
+			return got == want, fmt.Sprintf("advisor's layout has a screen cell: %v, want %v", got, want), err
+		}
+	}
+	if err := poll(15*time.Second, 200*time.Millisecond, screenShown(true)); err != nil {
+		fatal(t, srv, parts, "screen share: %v", err)
+	}
+	if err := citizen.b.do(5*time.Second, chromedp.Click(chromedp.ID("share"))); err != nil {
+		fatal(t, srv, parts, "stop sharing: %v", err)
+	}
+	if err := poll(15*time.Second, 200*time.Millisecond, screenShown(false)); err != nil {
+		fatal(t, srv, parts, "screen share stopped: %v", err)
+	}
+}
