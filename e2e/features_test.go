@@ -97,3 +97,66 @@ func TestCallPageFeatures(t *testing.T) {
 		fatal(t, srv, parts, "screen share stopped: %v", err)
 	}
 }
+
+// TestGroupSessionHands: an attendee raises a hand from the page, the
+// advisor sees it and lets the attendee speak; the attendee's page starts
+// camera and microphone, says it is live, and the advisor's picture then
+// shows the attendee; "end speaking" takes it back.
+func TestGroupSessionHands(t *testing.T) {
+	if skipReason != "" {
+		t.Skip("browser end-to-end test skipped: " + skipReason)
+	}
+	srv := startServer(t)
+	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
+	attendee := &participant{name: "Attendee", colour: "yellow", rgb: [3]int{255, 255, 0}, tone: 660, role: rooms.RoleAttendee}
+	parts := []*participant{advisor, attendee}
+	startBrowsers(t, srv, parts...)
+	room, err := srv.store.CreateRoom("info session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if err := join(srv, room.ID, p); err != nil {
+			fatal(t, srv, parts, "%s: %v", p.name, err)
+		}
+	}
+	if err := attendee.b.do(5*time.Second, chromedp.Click(chromedp.ID("hand"))); err != nil {
+		fatal(t, srv, parts, "raise hand: %v", err)
+	}
+	button := func(action string) func() (bool, string, error) {
+		return func() (bool, string, error) {
+			n, err := eval[int](advisor.b, fmt.Sprintf(`document.querySelectorAll('#hands button[data-action=%q][data-participant=%q]').length`, action, attendee.id))
+			return n == 1, fmt.Sprintf("advisor's hands list has no %s button for the attendee", action), err
+		}
+	}
+	if err := poll(10*time.Second, 100*time.Millisecond, button("promote")); err != nil {
+		fatal(t, srv, parts, "raised hand: %v", err)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.Click(chromedp.CSS(`#hands button[data-action="promote"]`))); err != nil {
+		fatal(t, srv, parts, "promote: %v", err)
+	}
+	inAdvisorsPicture := func(want bool) func() (bool, string, error) {
+		return func() (bool, string, error) {
+			got, err := eval[bool](advisor.b, fmt.Sprintf(`!!(window.nahbar.layout && window.nahbar.layout.cells.some(c => c.participant_id === %q))`, attendee.id))
+			return got == want, fmt.Sprintf("attendee in the advisor's layout: %v, want %v", got, want), err
+		}
+	}
+	if err := poll(15*time.Second, 200*time.Millisecond, func() (bool, string, error) {
+		live, err := eval[bool](attendee.b, `!document.getElementById('live').hidden && window.nahbar.features.live`)
+		return live, "the attendee's page does not say it is live", err
+	}); err != nil {
+		fatal(t, srv, parts, "promoted: %v", err)
+	}
+	if err := poll(15*time.Second, 200*time.Millisecond, inAdvisorsPicture(true)); err != nil {
+		fatal(t, srv, parts, "promoted attendee publishing: %v", err)
+	}
+	if err := poll(10*time.Second, 100*time.Millisecond, button("demote")); err != nil {
+		fatal(t, srv, parts, "end speaking control: %v", err)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.Click(chromedp.CSS(`#hands button[data-action="demote"]`))); err != nil {
+		fatal(t, srv, parts, "demote: %v", err)
+	}
+	if err := poll(15*time.Second, 200*time.Millisecond, inAdvisorsPicture(false)); err != nil {
+		fatal(t, srv, parts, "demoted attendee: %v", err)
+	}
+}
