@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,47 @@ func counterValue(t *testing.T, m *metrics.Metrics, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// FuzzParseStatsFilter feeds arbitrary query strings to the filter parser:
+// it must never panic, and what it accepts must be a usable period.
+func FuzzParseStatsFilter(f *testing.F) {
+	for _, s := range []string{"", "from=2026-01-01&to=2026-01-31&per=week&location=2", "from=2026-02-30", "per=%00",
+		"location=18446744073709551616", "from=0001-01-01&to=9999-12-31", "to=2026-01-01&from=2026-01-01&per=day"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		fl, err := parseStatsFilter(q, now, berlin)
+		if err != nil {
+			return
+		}
+		if !fl.From.Before(fl.To) || !fl.Per.Valid() || fl.To.Sub(fl.From) > 3*366*24*time.Hour {
+			t.Errorf("%q accepted as %+v", raw, fl)
+		}
+	})
+}
+
+// FuzzCSVCell checks that no cell leaves the exporter starting with a
+// formula character unless it is a plain number.
+func FuzzCSVCell(f *testing.F) {
+	for _, s := range []string{"=1+1", "-5", "+", "@SUM(A1)", "\tx", "Nürnberg", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := csvCell(s)
+		if out != "" && strings.ContainsRune("=+-@\t\r", rune(out[0])) {
+			if _, err := strconv.ParseFloat(out, 64); err != nil {
+				t.Errorf("csvCell(%q) = %q starts a formula", s, out)
+			}
+		}
+	})
 }
