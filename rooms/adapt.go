@@ -98,7 +98,7 @@ const sentWindow = 2 * time.Second
 
 func (r *Room) linkSample(p *Participant, now time.Time) linkSample {
 	return linkSample{now: now, estimateKbps: p.estimateKbps(), sentKbps: p.rx.sent.rate(sentWindow) * 8 / 1000,
-		loss: p.link.loss(), cap: p.rx.cap()}
+		loss: p.link.loss(), rtt: p.link.rtt(), cap: p.rx.cap()}
 }
 
 // estimateKbps is GCC's target rate for what the server sends p; without an

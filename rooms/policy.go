@@ -17,6 +17,7 @@ type policyConfig struct {
 	stableReset time.Duration // this long without a change forgets past failures
 	trialHold   time.Duration // audio only on a clean link this long: try the lowest video tier (doubled after a failed try)
 	maxTrial    time.Duration // the doubling stops here
+	queueRTT    time.Duration // an RTT this far above the lowest seen means a standing queue: no step up
 }
 
 var defaultPolicy = policyConfig{
@@ -31,6 +32,7 @@ var defaultPolicy = policyConfig{
 	stableReset: 60 * time.Second,
 	trialHold:   12 * time.Second,
 	maxTrial:    60 * time.Second,
+	queueRTT:    150 * time.Millisecond,
 }
 
 // gccUndershoot: after congestion GCC sets its target to 0.85 of the rate the
@@ -43,10 +45,11 @@ const gccUndershoot = 0.85
 // linkSample is what the policy learns about a receiver's link at one moment.
 type linkSample struct {
 	now          time.Time
-	estimateKbps float64 // GCC's target bitrate for the receiver's PeerConnection
-	sentKbps     float64 // RTP payload actually sent to the receiver lately
-	loss         float64 // fraction of packets lost (receiver reports), 0..1
-	cap          level   // the best level the receiver's own choice allows
+	estimateKbps float64       // GCC's target bitrate for the receiver's PeerConnection
+	sentKbps     float64       // RTP payload actually sent to the receiver lately
+	loss         float64       // fraction of packets lost (receiver reports), 0..1
+	rtt          time.Duration // round-trip time (receiver reports); 0: not measured yet
+	cap          level         // the best level the receiver's own choice allows
 }
 
 // appLimitedShare: an output sending less than this share of its tier's rate
@@ -74,6 +77,7 @@ type tierPolicy struct {
 	upHold     time.Duration
 	trial      bool          // the last step up was a trial out of audio only
 	trialWait  time.Duration // how long audio only must be clean before the next trial
+	minRTT     time.Duration // the lowest RTT seen: the path without queues
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
@@ -145,12 +149,17 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		return p.level, true
 	}
 
-	// Up: the estimate has room for the next tier. Out of audio only, a clean
-	// link is enough for a trial after a while: while only audio is sent, GCC
+	// Up: the estimate has room for the next tier, the loss is low and the
+	// RTT shows no standing queue. Out of audio only, such a clean link is
+	// enough for a trial after a while: while only audio is sent, GCC
 	// sees too little traffic to estimate more than a small multiple of it
 	// (and any jitter knocks it back), so it cannot tell that video would fit.
 	// A failed trial (undone within failedProbe) doubles the wait.
-	clean := p.level > s.cap && s.loss <= p.cfg.lossUp
+	if s.rtt > 0 && (p.minRTT == 0 || s.rtt < p.minRTT) {
+		p.minRTT = s.rtt
+	}
+	queued := s.rtt > 0 && s.rtt > p.minRTT+p.cfg.queueRTT // the link holds a queue: it is full
+	clean := p.level > s.cap && s.loss <= p.cfg.lossUp && !queued
 	byEstimate := clean && s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
 	byTrial := clean && !p.level.video()
 	switch {

@@ -13,6 +13,7 @@ type step struct {
 	estimate float64 // kbit/s
 	sent     float64 // kbit/s
 	loss     float64
+	rtt      time.Duration // 0: 50 ms
 	cap      level
 	want     level
 }
@@ -26,6 +27,14 @@ func hold(d time.Duration, estimate, loss float64, cap, want level) []step {
 	}
 	out[len(out)-1].want = want
 	return out
+}
+
+// rtt sets the round-trip time in steps.
+func rtt(d time.Duration, steps []step) []step {
+	for i := range steps {
+		steps[i].rtt = d
+	}
+	return steps
 }
 
 // sent sets the rate sent in steps (-1: nothing).
@@ -153,6 +162,11 @@ func TestTierPolicy(t *testing.T) {
 			hold(61*time.Second, 40, 0, high, low), // 96 s capped at 60
 		)},
 		{"a lossy link never tries", audio, hold(120*time.Second, 40, 0.05, high, audio)},
+		{"a standing queue (RTT 300 ms above its floor) blocks trials and steps up", audio, seq(
+			hold(2*time.Second, 40, 0, high, audio),
+			rtt(350*time.Millisecond, hold(60*time.Second, 2000, 0, high, audio)),
+			hold(8500*time.Millisecond, 2000, 0, high, low), // the queue drained
+		)},
 		{"a budget of audio only never tries", audio, hold(120*time.Second, 40, 0, audio, audio)},
 		{"loss drops to the tier the link delivered, not to GCC's undershoot", high,
 			hold(2500*time.Millisecond, 100, 0.5, high, low)},
@@ -171,7 +185,11 @@ func TestTierPolicy(t *testing.T) {
 				case sentKbps < 0:
 					sentKbps = 0
 				}
-				got, changed := p.update(linkSample{now: now, estimateKbps: s.estimate, sentKbps: sentKbps, loss: s.loss, cap: s.cap})
+				r := s.rtt
+				if r == 0 {
+					r = 50 * time.Millisecond
+				}
+				got, changed := p.update(linkSample{now: now, estimateKbps: s.estimate, sentKbps: sentKbps, loss: s.loss, rtt: r, cap: s.cap})
 				if changed {
 					changes++
 				}
