@@ -27,6 +27,8 @@ type receiver struct {
 	mode   string  // quality mode the client chose
 	budget float64 // MB per hour, 0: none
 
+	pausedSSRC uint32 // the video SSRC whose NACKs are dropped while paused; 0: none
+
 	layoutOut *videoOut // the output whose layout the client has
 	layoutSeq uint64
 
@@ -194,13 +196,24 @@ func (r *Room) detachReceiver(p *Participant) {
 	p.videoKey.Store(nil)
 }
 
-// pauseNACKs tells the Manager's NACK filter whether p's video is paused.
+// pauseNACKs tells the Manager's NACK filter whether p's video is paused
+// (room loop). The SSRC paused is remembered, so that it is released even
+// after the track was unbound.
 func (p *Participant) pauseNACKs(on bool) {
 	if p.m == nil || p.m.nack == nil || p.rx.vdown == nil {
 		return
 	}
-	if b := p.rx.vdown.binding.Load(); b != nil {
-		p.m.nack.pause(b.ssrc, on)
+	rx := p.rx
+	if !on {
+		if rx.pausedSSRC != 0 {
+			p.m.nack.pause(rx.pausedSSRC, false)
+			rx.pausedSSRC = 0
+		}
+		return
+	}
+	if b := rx.vdown.binding.Load(); b != nil && rx.pausedSSRC == 0 {
+		rx.pausedSSRC = b.ssrc
+		p.m.nack.pause(b.ssrc, true)
 	}
 }
 

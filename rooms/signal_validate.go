@@ -17,8 +17,8 @@ const (
 	MaxChatText = 2000
 	// maxBudget bounds a data budget: far above any tier, finite.
 	maxBudget        = 100000
-	maxChatHistory   = 100  // messages kept per room and sent to late joiners
-	maxConnections   = 2000 // entries of one status message
+	maxChatHistory   = 100 // messages kept per room and sent to late joiners
+	maxConnections   = 800 // entries of one status message (~250 bytes each: within MaxMessageSize)
 	maxKbps          = 1e6
 	maxStatusDetails = maxShortText
 )
