@@ -646,7 +646,9 @@
         if (s.videoSender) {
           await s.videoSender.replaceTrack(track);
         }
-        el.preview.srcObject = s.local;
+        if (el.preview) {
+          el.preview.srcObject = s.local; // a promoted attendee's page has no preview
+        }
         s.camOff = false;
       }
     } catch (err) {

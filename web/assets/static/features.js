@@ -339,7 +339,9 @@ window.nahbarFeatures = function (api) {
   function showGroupControls() {
     const self = me();
     const attendee = api.role === 'attendee';
-    st.handRaised = !!(self && self.hand_raised);
+    if (self) {
+      st.handRaised = !!self.hand_raised; // attendees' compact roster leaves them out: keep what we sent
+    }
     el.hand.hidden = !st.joined || !attendee || st.live;
     el.hand.setAttribute('aria-pressed', String(st.handRaised));
     el.hand.textContent = st.handRaised ? api.tr('call_lower_hand', 'Lower hand') : api.tr('call_raise_hand', 'Raise hand');
