@@ -101,7 +101,8 @@ func TestCallPageFeatures(t *testing.T) {
 // TestGroupSessionHands: an attendee raises a hand from the page, the
 // advisor sees it and lets the attendee speak; the attendee's page starts
 // camera and microphone, says it is live, and the advisor's picture then
-// shows the attendee; "end speaking" takes it back.
+// shows the attendee; "mute everyone" turns its microphone off (its page
+// says the advisor did); "end speaking" takes it back.
 func TestGroupSessionHands(t *testing.T) {
 	if skipReason != "" {
 		t.Skip("browser end-to-end test skipped: " + skipReason)
@@ -149,6 +150,19 @@ func TestGroupSessionHands(t *testing.T) {
 	}
 	if err := poll(15*time.Second, 200*time.Millisecond, inAdvisorsPicture(true)); err != nil {
 		fatal(t, srv, parts, "promoted attendee publishing: %v", err)
+	}
+	if err := advisor.b.do(5*time.Second, chromedp.Click(chromedp.ID("mute-all"))); err != nil {
+		fatal(t, srv, parts, "mute all: %v", err)
+	}
+	if err := poll(10*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		pressed, err := eval[string](attendee.b, `document.getElementById('mic').getAttribute('aria-pressed') + ' ' + document.getElementById('status').textContent`)
+		return strings.HasPrefix(pressed, "true ") && strings.Contains(pressed, "muted by the advisor"),
+			fmt.Sprintf("attendee's microphone button and status: %q", pressed), err
+	}); err != nil {
+		fatal(t, srv, parts, "mute all: %v", err)
+	}
+	if err := poll(10*time.Second, 100*time.Millisecond, rosterShows(advisor, attendee, "audio_muted", true)); err != nil {
+		fatal(t, srv, parts, "mute all: %v", err)
 	}
 	if err := poll(10*time.Second, 100*time.Millisecond, button("demote")); err != nil {
 		fatal(t, srv, parts, "end speaking control: %v", err)
