@@ -21,20 +21,29 @@ const (
 type linkStats struct {
 	lossBits atomic.Uint64 // float64 bits: fraction lost, smoothed over receiver reports
 	rttNanos atomic.Int64  // last round-trip time; 0 before the first
+	jitNanos atomic.Int64  // last interarrival jitter the receiver reported, in time; 0 before the first
 }
 
 func (l *linkStats) loss() float64      { return math.Float64frombits(l.lossBits.Load()) }
 func (l *linkStats) rtt() time.Duration { return time.Duration(l.rttNanos.Load()) }
 
+// jitter is the latest interarrival jitter of either stream we send: what the
+// receiver's jitter buffer has to absorb, for the operators' histogram.
+func (l *linkStats) jitter() time.Duration { return time.Duration(l.jitNanos.Load()) }
+
 // onReceiverReport folds one report block about a stream we send into the
 // stats. RTT is the RFC 3550 computation: the report's arrival in NTP time,
 // minus the time of our last sender report it echoes, minus how long the
 // receiver held it. It uses the wall clock because the sender reports pion
-// writes carry wall-clock NTP times.
-func (l *linkStats) onReceiverReport(r rtcp.ReceptionReport, arrival time.Time) {
+// writes carry wall-clock NTP times. Jitter comes in RTP timestamp units of
+// the stream's clockRate (90000 video, 48000 audio); 0 leaves it unknown.
+func (l *linkStats) onReceiverReport(r rtcp.ReceptionReport, clockRate uint32, arrival time.Time) {
 	frac := float64(r.FractionLost) / 256
 	old := l.loss()
 	l.lossBits.Store(math.Float64bits(old + 0.5*(frac-old)))
+	if clockRate > 0 {
+		l.jitNanos.Store(int64(r.Jitter) * int64(time.Second) / int64(clockRate))
+	}
 	if r.LastSenderReport == 0 {
 		return
 	}
@@ -54,10 +63,10 @@ func ntpTime(t time.Time) uint64 {
 	return s<<32 | frac
 }
 
-// handleRTCP takes the RTCP a receiver sends about one of our streams (ssrc):
-// keyframe requests go to the encoder it should receive, reception reports
-// into its link stats.
-func (p *Participant) handleRTCP(pkts []rtcp.Packet, ssrc uint32) {
+// handleRTCP takes the RTCP a receiver sends about one of our streams (ssrc,
+// timestamps at clockRate): keyframe requests go to the encoder it should
+// receive, reception reports into its link stats.
+func (p *Participant) handleRTCP(pkts []rtcp.Packet, ssrc, clockRate uint32) {
 	for _, pkt := range pkts {
 		switch pkt := pkt.(type) {
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
@@ -65,7 +74,7 @@ func (p *Participant) handleRTCP(pkts []rtcp.Packet, ssrc uint32) {
 		case *rtcp.ReceiverReport:
 			for _, r := range pkt.Reports {
 				if r.SSRC == ssrc {
-					p.link.onReceiverReport(r, time.Now())
+					p.link.onReceiverReport(r, clockRate, time.Now())
 				}
 			}
 		}
@@ -168,6 +177,28 @@ func (r *Room) sampleUsage(now time.Time) {
 		rx.frames.add(now, rx.vdown.frames.Load())
 		rx.up.add(now, p.upBytes.Load())
 		rx.sent.add(now, rx.vdown.payload.Load()+rx.adown.payload.Load())
+		r.noteJoined(p)
+	}
+}
+
+// noteJoined records, once, how long p waited from its join to the first
+// media sent to it: the composed video, or the audio mix at audio only. The
+// output path only stamps its first frame; the room loop turns it into the
+// figure (room loop).
+func (r *Room) noteJoined(p *Participant) {
+	if p.joinTime > 0 {
+		return
+	}
+	first := p.rx.vdown.firstAt.Load()
+	if !p.rx.level.video() {
+		first = p.rx.adown.firstAt.Load()
+	}
+	if first == 0 {
+		return
+	}
+	p.joinTime = max(time.Unix(0, first).Sub(p.joinedAt), time.Nanosecond) // 0 means "not yet"
+	if r.cfg.OnJoined != nil {
+		r.cfg.OnJoined(p.joinTime)
 	}
 }
 

@@ -36,6 +36,10 @@ type Config struct {
 	// (its last participant left, or Close). It runs on the goroutine of the
 	// last leaver: keep it short or hand the summary off.
 	OnCallEnd func(CallSummary)
+	// OnJoined, if set, receives once per participant the time from its
+	// join to the first composed video frame (audio packet if it receives
+	// audio only) sent to it. It runs on the room loop: keep it short.
+	OnJoined func(time.Duration)
 }
 
 func (c Config) withDefaults() Config {

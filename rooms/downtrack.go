@@ -50,6 +50,7 @@ type downTrack struct {
 	lastTS  uint32
 	lastAt  time.Time
 
+	firstAt                atomic.Int64  // unix nanos (output clock) of the first frame written; 0 before, for the join time
 	bytes, packets, frames atomic.Uint64 // what was written (bytes as on the wire), for usage and status
 	payload                atomic.Uint64 // RTP payload bytes written, the unit of GCC's estimate
 	errs                   errorLog
@@ -148,6 +149,9 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
 		d.bytes.Add(uint64(len(p.Payload) + packetOverheadBytes))
 	}
 	d.lastAt = f.at
+	if !d.started {
+		d.firstAt.Store(f.at.UnixNano())
+	}
 	d.started = true
 	d.frames.Add(1)
 }

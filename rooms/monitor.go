@@ -30,11 +30,15 @@ type ParticipantMonitor struct {
 	// From their receiver reports; zero before the first.
 	RTT          time.Duration
 	LossFraction float64
+	Jitter       time.Duration // interarrival jitter of the latest report, either stream
 	// Cumulative over the connection.
 	BytesIn, BytesOut uint64
 	BadMedia          uint64 // media the server could not use (decode errors, bad packets)
 	Reconnects        int64
 	JoinedAt          time.Time
+	// JoinTime is from the join to the first composed video frame (audio
+	// packet at audio only) sent to them; 0 until then.
+	JoinTime time.Duration
 }
 
 // EncoderMonitor is one shared output: one encoder of a (view, tier, codec).
@@ -75,6 +79,8 @@ func (r *Room) monitor() RoomMonitor {
 			BadMedia:     p.badMediaCount.Load(),
 			Reconnects:   p.reconnects.Load(),
 			JoinedAt:     p.joinedAt,
+			Jitter:       p.link.jitter(),
+			JoinTime:     p.joinTime,
 		}
 		if rx := p.rx; rx != nil {
 			pm.Tier = rx.level.name()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +16,15 @@ import (
 // and checks what Monitor reports while it runs (read concurrently with the
 // media, under -race), and that a closed room is gone from it.
 func TestMonitor(t *testing.T) {
-	s := startServer(t, nil)
+	var joinedMu sync.Mutex
+	var joined []time.Duration // what OnJoined reported
+	s := startServer(t, func(c *rooms.Config) {
+		c.OnJoined = func(d time.Duration) {
+			joinedMu.Lock()
+			joined = append(joined, d)
+			joinedMu.Unlock()
+		}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	o := testpeer.Options{Width: 160, Height: 120, FPS: 10}
@@ -37,7 +46,8 @@ func TestMonitor(t *testing.T) {
 		rm = m.Rooms[0]
 		ok := true
 		for _, p := range rm.Participants {
-			ok = ok && p.Tier != "" && p.BytesOut > 0 && (p.Role == rooms.RoleAttendee || p.BytesIn > 0)
+			ok = ok && p.Tier != "" && p.BytesOut > 0 && (p.Role == rooms.RoleAttendee || p.BytesIn > 0) &&
+				p.JoinTime > 0 && p.RTT > 0 // receiver reports arrived
 		}
 		if ok || time.Now().After(deadline) {
 			break
@@ -53,7 +63,28 @@ func TestMonitor(t *testing.T) {
 		if p.Key == "" || p.JoinedAt.IsZero() || p.Tier == "" || p.BytesOut == 0 {
 			t.Errorf("participant %+v: want a key, a join time, a tier and bytes sent to it", p)
 		}
+		// Everyone saw composed video (FramesReceived above), so the first
+		// frame went out after the join and well within the test's life.
+		if p.JoinTime <= 0 || p.JoinTime > 30*time.Second {
+			t.Errorf("participant %s: join time %v, want the time to its first composed frame", p.Role, p.JoinTime)
+		}
+		if p.RTT > 0 && p.Jitter < 0 {
+			t.Errorf("participant %s: jitter %v after receiver reports", p.Role, p.Jitter)
+		}
+		t.Logf("%s: join time %v, rtt %v, jitter %v", p.Role, p.JoinTime, p.RTT, p.Jitter)
 	}
+	jittered := false
+	for _, p := range rm.Participants {
+		jittered = jittered || p.Jitter > 0
+	}
+	if !jittered {
+		t.Error("no participant's jitter is known, yet receiver reports arrived")
+	}
+	joinedMu.Lock()
+	if len(joined) != 3 {
+		t.Errorf("OnJoined called %d times, want once per participant (3): %v", len(joined), joined)
+	}
+	joinedMu.Unlock()
 	if roles[rooms.RoleAdvisor].BytesIn == 0 || roles[rooms.RoleCitizen].BytesIn == 0 || roles[rooms.RoleAttendee].BytesIn != 0 {
 		t.Errorf("bytes in: advisor %d, citizen %d, attendee %d (receive-only)", roles[rooms.RoleAdvisor].BytesIn,
 			roles[rooms.RoleCitizen].BytesIn, roles[rooms.RoleAttendee].BytesIn)

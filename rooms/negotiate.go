@@ -242,6 +242,6 @@ func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 		if b := d.binding.Load(); b != nil {
 			ssrc = b.ssrc
 		}
-		p.handleRTCP(pkts, ssrc)
+		p.handleRTCP(pkts, ssrc, d.codec.ClockRate)
 	}
 }

@@ -55,6 +55,7 @@ type Participant struct {
 	badMedia               rateLimit
 	badMediaCount          atomic.Uint64
 	joinedAt               time.Time
+	joinTime               time.Duration // join to the first media sent to it; 0 until then (room loop)
 
 	bwe         cc.BandwidthEstimator // GCC for what the server sends this participant; nil if unavailable
 	link        linkStats             // loss and RTT from the participant's receiver reports

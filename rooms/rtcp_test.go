@@ -32,17 +32,23 @@ func TestReceiverReportRTT(t *testing.T) {
 	sent := arrival.Add(-180 * time.Millisecond) // our SR went out 180 ms ago
 	held := 30 * time.Millisecond                // the receiver held it this long
 	l.onReceiverReport(rtcp.ReceptionReport{
-		SSRC: 1, FractionLost: 64,
+		SSRC: 1, FractionLost: 64, Jitter: 900, // 10 ms at 90 kHz
 		LastSenderReport: uint32(ntpTime(sent) >> 16),
 		Delay:            uint32(held * 65536 / time.Second),
-	}, arrival)
+	}, 90000, arrival)
 	if rtt := l.rtt(); rtt < 149*time.Millisecond || rtt > 151*time.Millisecond {
 		t.Errorf("rtt %v, want 150 ms", rtt)
 	}
 	if loss := l.loss(); loss != 0.125 { // a quarter, smoothed by half from 0
 		t.Errorf("loss %v, want 0.125", loss)
 	}
-	l.onReceiverReport(rtcp.ReceptionReport{SSRC: 1, LastSenderReport: uint32(ntpTime(arrival.Add(time.Second)) >> 16)}, arrival)
+	if j := l.jitter(); j != 10*time.Millisecond {
+		t.Errorf("jitter %v, want 10 ms (900 ticks at 90 kHz)", j)
+	}
+	l.onReceiverReport(rtcp.ReceptionReport{SSRC: 1, Jitter: 240, LastSenderReport: uint32(ntpTime(arrival.Add(time.Second)) >> 16)}, 48000, arrival)
+	if j := l.jitter(); j != 5*time.Millisecond {
+		t.Errorf("audio jitter %v, want 5 ms (240 ticks at 48 kHz)", j)
+	}
 	if rtt := l.rtt(); rtt < 149*time.Millisecond || rtt > 151*time.Millisecond {
 		t.Errorf("a report from the future changed the rtt to %v", rtt)
 	}
@@ -72,12 +78,15 @@ func FuzzHandleRTCP(f *testing.F) {
 			return
 		}
 		p := &Participant{}
-		p.handleRTCP(pkts, 42)
+		p.handleRTCP(pkts, 42, 90000)
 		if loss := p.link.loss(); loss < 0 || loss > 1 {
 			t.Fatalf("loss %v", loss)
 		}
 		if p.link.rtt() < 0 {
 			t.Fatalf("rtt %v", p.link.rtt())
+		}
+		if p.link.jitter() < 0 {
+			t.Fatalf("jitter %v", p.link.jitter())
 		}
 	})
 }
