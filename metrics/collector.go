@@ -6,10 +6,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Buckets of the link histograms: RTT from LAN to a bad mobile link, loss as a fraction.
+// Buckets of the link histograms: RTT from LAN to a bad mobile link, loss as
+// a fraction, jitter from a wired line to what a jitter buffer barely hides.
 var (
-	rttBuckets  = []float64{0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6}
-	lossBuckets = []float64{0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}
+	rttBuckets    = []float64{0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6}
+	lossBuckets   = []float64{0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}
+	jitterBuckets = []float64{0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2}
 )
 
 // mediaCollector turns a Snapshot into metrics at scrape time. Gauges are the
@@ -17,13 +19,14 @@ var (
 // cumulative figures by adding each one's growth since the last scrape (what a
 // participant did between the last scrape and leaving is lost: at most one
 // scrape interval of one connection). The link histograms get one observation
-// per connected participant per scrape.
+// per connected participant per scrape (RTT and jitter once its receiver
+// reports arrived, loss once it receives media).
 type mediaCollector struct {
 	src Source
 
 	rooms, parts, encoders, receivers, capacity    *prometheus.Desc
 	bytesIn, bytesOut, badMedia, keyframes, encErr *prometheus.Desc
-	rtt, loss                                      prometheus.Histogram
+	rtt, loss, jitter                              prometheus.Histogram
 
 	mu   sync.Mutex // guards the trackers and the totals (Collect may run concurrently)
 	last map[string]uint64
@@ -50,6 +53,8 @@ func newMediaCollector(src Source) *mediaCollector {
 			Help: "Round-trip time of each connected participant's link, sampled at each scrape.", Buckets: rttBuckets}),
 		loss: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "nahbar_link_loss_ratio",
 			Help: "Packet loss (0..1) reported by each connected participant, sampled at each scrape.", Buckets: lossBuckets}),
+		jitter: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "nahbar_link_jitter_seconds",
+			Help: "Interarrival jitter reported by each connected participant, sampled at each scrape.", Buckets: jitterBuckets}),
 		last: map[string]uint64{},
 		tot:  map[string]float64{},
 	}
@@ -63,6 +68,7 @@ func (c *mediaCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	c.rtt.Describe(ch)
 	c.loss.Describe(ch)
+	c.jitter.Describe(ch)
 }
 
 // Collect reads one snapshot (outside the lock) and emits it.
@@ -102,6 +108,9 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 			if p.Tier != "" {
 				c.loss.Observe(p.LossFraction)
 			}
+			if p.RTTSeconds > 0 && p.JitterSeconds >= 0 { // a receiver report arrived: its jitter is known
+				c.jitter.Observe(p.JitterSeconds)
+			}
 		}
 	}
 	for k := range c.last {
@@ -139,6 +148,7 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.encErr, tot["ee"])
 	c.rtt.Collect(ch)
 	c.loss.Collect(ch)
+	c.jitter.Collect(ch)
 }
 
 // Roles and Tiers are always exported, at zero when absent, so dashboards see

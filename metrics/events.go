@@ -6,12 +6,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Events counts what exists only as an event at a web handler. A nil *Events
-// is valid and records nothing, so handlers need no checks.
+// Events counts what exists only as an event at a web handler (or, for join
+// times, once per participant in rooms). A nil *Events is valid and records
+// nothing, so handlers need no checks.
 type Events struct {
 	bookings     *prometheus.CounterVec
 	failedLogins prometheus.Counter
 	wait         prometheus.Histogram
+	join         prometheus.Histogram
 }
 
 func newEvents() *Events {
@@ -23,6 +25,9 @@ func newEvents() *Events {
 		wait: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "nahbar_join_wait_seconds",
 			Help:    "Time from a citizen entering the waiting room to being admitted.",
 			Buckets: []float64{5, 15, 30, 60, 120, 300, 600, 1200, 1800}}),
+		join: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "nahbar_join_seconds",
+			Help:    "Time from a participant's join to the first composed video frame (audio at audio only) sent to it.",
+			Buckets: []float64{0.25, 0.5, 1, 2, 3, 5, 8, 13, 20}}),
 	}
 }
 
@@ -44,5 +49,13 @@ func (e *Events) LoginFailed() {
 func (e *Events) Admitted(waited time.Duration) {
 	if e != nil && waited >= 0 {
 		e.wait.Observe(waited.Seconds())
+	}
+}
+
+// Joined records how long a participant waited from its join to the first
+// picture (or sound) of the call; rooms reports it once per participant.
+func (e *Events) Joined(d time.Duration) {
+	if e != nil && d >= 0 {
+		e.join.Observe(d.Seconds())
 	}
 }

@@ -90,8 +90,8 @@ func TestScrapeValues(t *testing.T) {
 		return Snapshot{CapacityRooms: 40, Rooms: []Room{{ID: "r1", Participants: parts, KeyframesForced: in / 100,
 			Encoders: []Encoder{{"high", "vp8", 1}, {"low", "vp8", 1}, {"audio", "opus", 2}}}}}
 	}
-	adv := Participant{Key: "a", Role: "advisor", Tier: "high", Codec: "vp8", RTTSeconds: 0.03, LossFraction: 0.01}
-	cit := Participant{Key: "c", Role: "citizen", Tier: "low", Codec: "vp8", RTTSeconds: 0.3}
+	adv := Participant{Key: "a", Role: "advisor", Tier: "high", Codec: "vp8", RTTSeconds: 0.03, LossFraction: 0.01, JitterSeconds: 0.004}
+	cit := Participant{Key: "c", Role: "citizen", Tier: "low", Codec: "vp8", RTTSeconds: 0.3, JitterSeconds: 0.04}
 
 	src.set(room(1000, 5000, adv, cit))
 	steps := []struct {
@@ -101,10 +101,10 @@ func TestScrapeValues(t *testing.T) {
 	}{
 		{"first scrape counts everything so far", room(1000, 5000, adv, cit), map[string]float64{
 			"nahbar_rooms": 1, "advisor": 1, "citizen": 1, "attendee": 0, "recv high": 1, "recv low": 1,
-			"enc high vp8": 1, "enc audio opus": 1, "in": 2000, "out": 10000, "kf": 10, "rtt": 2, "cap": 40}},
-		{"growth is added", room(1500, 9000, adv, cit), map[string]float64{"in": 3000, "out": 18000, "kf": 15, "rtt": 4}},
+			"enc high vp8": 1, "enc audio opus": 1, "in": 2000, "out": 10000, "kf": 10, "rtt": 2, "jitter": 2, "cap": 40}},
+		{"growth is added", room(1500, 9000, adv, cit), map[string]float64{"in": 3000, "out": 18000, "kf": 15, "rtt": 4, "jitter": 4}},
 		{"a leaver keeps what was counted", room(1700, 9500, adv), map[string]float64{
-			"citizen": 0, "in": 3200, "out": 18500, "kf": 17, "rtt": 5}},
+			"citizen": 0, "in": 3200, "out": 18500, "kf": 17, "rtt": 5, "jitter": 5}},
 		{"no calls: gauges zero, counters stay", Snapshot{}, map[string]float64{
 			"nahbar_rooms": 0, "advisor": 0, "in": 3200, "out": 18500, "kf": 17}},
 		{"a new room counts from its start", room(100, 200, cit), map[string]float64{"in": 3300, "out": 18700, "kf": 18}},
@@ -119,6 +119,7 @@ func TestScrapeValues(t *testing.T) {
 		"enc audio opus": {"nahbar_encoders", "tier", "audio", "codec", "opus"},
 		"in":             {"nahbar_media_received_bytes_total"}, "out": {"nahbar_media_sent_bytes_total"},
 		"kf": {"nahbar_keyframes_forced_total"}, "rtt": {"nahbar_link_rtt_seconds"},
+		"jitter": {"nahbar_link_jitter_seconds"},
 	}
 	for _, st := range steps {
 		src.set(st.snap)
@@ -133,6 +134,27 @@ func TestScrapeValues(t *testing.T) {
 	}
 }
 
+// TestJitterSampling: a participant whose receiver reports have not arrived
+// yet adds no jitter observation; one with reports adds its own figure.
+func TestJitterSampling(t *testing.T) {
+	src := &scripted{}
+	src.set(Snapshot{Rooms: []Room{{ID: "r", Participants: []Participant{
+		{Key: "a", Role: "advisor", Tier: "high", RTTSeconds: 0.05, JitterSeconds: 0.012},
+		{Key: "f", Role: "citizen"}, // just joined: no report, no RTT, no jitter
+	}}}})
+	m, err := New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := scrape(t, m)["nahbar_link_jitter_seconds"]
+	if h == nil || len(h.Metric) != 1 {
+		t.Fatalf("nahbar_link_jitter_seconds missing: %v", h)
+	}
+	if c, s := h.Metric[0].Histogram.GetSampleCount(), h.Metric[0].Histogram.GetSampleSum(); c != 1 || s != 0.012 {
+		t.Errorf("jitter histogram: %d samples summing to %v, want 1 of 0.012 s", c, s)
+	}
+}
+
 func TestEvents(t *testing.T) {
 	m, err := New(nil)
 	if err != nil {
@@ -144,8 +166,11 @@ func TestEvents(t *testing.T) {
 	m.Events.LoginFailed()
 	m.Events.Admitted(42 * time.Second)
 	m.Events.Admitted(-time.Second) // a clock step: ignored
+	m.Events.Joined(700 * time.Millisecond)
+	m.Events.Joined(4 * time.Second)
 	var nilEvents *Events
 	nilEvents.Booked("api") // a server without metrics records nothing and does not panic
+	nilEvents.Joined(time.Second)
 	fams := scrape(t, m)
 	for _, c := range []struct {
 		name   string
@@ -156,6 +181,7 @@ func TestEvents(t *testing.T) {
 		{"nahbar_bookings_total", []string{"channel", "console"}, 1},
 		{"nahbar_console_failed_logins_total", nil, 1},
 		{"nahbar_join_wait_seconds", nil, 1},
+		{"nahbar_join_seconds", nil, 2},
 	} {
 		if got, ok := value(fams, c.name, c.labels...); !ok || got != c.want {
 			t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, got, ok, c.want)

@@ -25,7 +25,7 @@ func New(src Source) (*Metrics, error) {
 	reg := prometheus.NewRegistry()
 	ev := newEvents()
 	for _, c := range []prometheus.Collector{
-		newMediaCollector(src), ev.bookings, ev.failedLogins, ev.wait,
+		newMediaCollector(src), ev.bookings, ev.failedLogins, ev.wait, ev.join,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	} {

@@ -30,12 +30,13 @@ type Room struct {
 
 // Participant is one connected member, named by a key only.
 type Participant struct {
-	Key          string // unique within its room while connected
-	Role         string
-	Tier         string // "high", "medium", "low", "audio"; "" before media
-	Codec        string // video codec sent to them
-	RTTSeconds   float64
-	LossFraction float64 // 0..1
+	Key           string // unique within its room while connected
+	Role          string
+	Tier          string // "high", "medium", "low", "audio"; "" before media
+	Codec         string // video codec sent to them
+	RTTSeconds    float64
+	LossFraction  float64 // 0..1
+	JitterSeconds float64 // interarrival jitter of its latest receiver report
 	// Cumulative over the connection.
 	BytesIn, BytesOut uint64
 	BadMedia          uint64
