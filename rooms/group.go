@@ -94,7 +94,7 @@ func (r *Room) promote(p *Participant, id string, on bool) {
 		} else {
 			q.send(Message{Type: TypeDemoted})
 		}
-		q.log.Info("publishing changed", "publishing", on, "by", string(p.id), "view", string(r.mix.ViewFor(q.id)))
+		q.log.Info("publishing changed", "publishing", on, "by", string(p.id), "view", string(r.viewOf(q)))
 		r.rosterDirty = true
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nahbar/nahbar/codec"
+	"github.com/nahbar/nahbar/mixer"
 )
 
 // switchRetry is how long a video switch may wait for the new source's
@@ -53,6 +54,16 @@ func newReceiver(now time.Time) *receiver {
 // cap is the best level the receiver's own choice allows.
 func (rx *receiver) cap() level { return capFor(rx.mode, rx.budget) }
 
+// viewOf is the one place that chooses what p receives: the mixer's choice
+// (everyone but itself for a publisher), or everyone including itself for a
+// role that sees itself (the test call).
+func (r *Room) viewOf(p *Participant) mixer.ViewID {
+	if p.role.SeesSelf() {
+		return mixer.ViewAll
+	}
+	return r.mix.ViewFor(p.id)
+}
+
 // attachReceiver gives p its downTracks in codec k and starts feeding them:
 // video at p's current level, audio of its view. Room loop.
 func (r *Room) attachReceiver(p *Participant, k codec.Kind) error {
@@ -60,7 +71,7 @@ func (r *Room) attachReceiver(p *Participant, k codec.Kind) error {
 	if rx.vdown != nil {
 		return nil
 	}
-	view := r.mix.ViewFor(p.id)
+	view := r.viewOf(p)
 	rx.codec = k
 	rx.vdown = newDownTrack(videoCapability(k), "video-"+rx.level.name(), streamID(view), newErrorLog(p.log, "write video rtp"))
 	rx.adown = newDownTrack(capOpus, "audio", streamID(view), newErrorLog(p.log, "write audio rtp"))
@@ -93,7 +104,7 @@ func (r *Room) routeVideo(p *Participant) error {
 	}
 	r.settle(p)
 	p.pauseNACKs(false)
-	key := outKey{view: r.mix.ViewFor(p.id), tier: tierOf(rx.level, rx.codec)}
+	key := outKey{view: r.viewOf(p), tier: tierOf(rx.level, rx.codec)}
 	if rx.vout != nil && rx.vout.key == key {
 		return nil
 	}
@@ -130,7 +141,7 @@ func (r *Room) routeAudio(p *Participant) error {
 		return nil
 	}
 	r.settle(p)
-	view := r.mix.ViewFor(p.id)
+	view := r.viewOf(p)
 	if rx.aout != nil && rx.aout.view == view {
 		return nil
 	}

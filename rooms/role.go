@@ -17,13 +17,16 @@ const (
 	RoleGuardian    Role = "guardian"
 	RoleCounsel     Role = "counsel"
 	RoleAttendee    Role = "attendee" // receive-only, e.g. group information sessions
+	// RoleSelfTest publishes and receives the view of everyone including itself:
+	// the device-check page's test call loops the citizen's own media through the MCU.
+	RoleSelfTest Role = "selftest"
 )
 
 // Valid reports whether r is one of the known roles, so that a grant or a
 // message naming an unknown role is rejected instead of silently accepted.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdvisor, RoleCitizen, RoleInterpreter, RoleGuardian, RoleCounsel, RoleAttendee:
+	case RoleAdvisor, RoleCitizen, RoleInterpreter, RoleGuardian, RoleCounsel, RoleAttendee, RoleSelfTest:
 		return true
 	}
 	return false
@@ -34,6 +37,10 @@ func (r Role) Valid() bool {
 func (r Role) Publishes() bool {
 	return r.Valid() && r != RoleAttendee
 }
+
+// SeesSelf reports whether participants of this role receive their own
+// picture and sound back (the test call), so their view is mixer.ViewAll.
+func (r Role) SeesSelf() bool { return r == RoleSelfTest }
 
 // Grant is what a valid token entitles its bearer to: which room, under which
 // name and in which role.
