@@ -38,6 +38,9 @@ var migrations = []migration{
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&CapacityConfig{ID: 1, TotalUnits: s.cfg.DefaultCapacity}).Error
 	}},
+	{2, "appointment reminders", func(_ *Store, tx *gorm.DB) error {
+		return tx.AutoMigrate(&AppointmentReminder{})
+	}},
 }
 
 // LatestSchemaVersion is the version Open migrates to.
