@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nahbar/nahbar/metrics"
@@ -61,6 +62,15 @@ func newMonitoring(mgr *rooms.Manager, cl *clusterNode) (*monitoring, error) {
 
 func (mon *monitoring) events() *metrics.Events { return mon.m.Events }
 
+// joinTimes is rooms' OnJoined. The manager is made before the metrics (they
+// read its Monitor), so the events are attached once they exist; a join
+// reported before that is not counted.
+type joinTimes struct {
+	ev atomic.Pointer[metrics.Events]
+}
+
+func (j *joinTimes) observe(d time.Duration) { j.ev.Load().Joined(d) } // a nil *Events records nothing
+
 // local is this node's snapshot (what /metrics exports).
 func (mon *monitoring) local() metrics.Snapshot {
 	s := snapshotOf(mon.mgr.Monitor())
@@ -92,7 +102,7 @@ func snapshotOf(mon rooms.Monitor) metrics.Snapshot {
 		mr := metrics.Room{ID: r.ID, KeyframesForced: r.KeyframesForced, EncodeErrors: r.EncodeErrors}
 		for _, p := range r.Participants {
 			mr.Participants = append(mr.Participants, metrics.Participant{Key: p.Key, Role: string(p.Role), Tier: p.Tier,
-				Codec: p.Codec, RTTSeconds: p.RTT.Seconds(), LossFraction: p.LossFraction, BytesIn: p.BytesIn,
+				Codec: p.Codec, RTTSeconds: p.RTT.Seconds(), LossFraction: p.LossFraction, JitterSeconds: p.Jitter.Seconds(), BytesIn: p.BytesIn,
 				BytesOut: p.BytesOut, BadMedia: p.BadMedia})
 		}
 		for _, e := range r.Encoders {

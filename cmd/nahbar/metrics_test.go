@@ -208,6 +208,18 @@ func TestServeMetricsAndCallRecords(t *testing.T) {
 			t.Errorf("%s did not grow: %v then %v", name, v[name], v2[name])
 		}
 	}
+	// Every participant saw composed video, so each one's join time is
+	// recorded (the room loop picks it up within a second of the first frame).
+	for v2["nahbar_join_seconds"] < 3 && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+		_, v2 = scrape("Bearer " + key)
+	}
+	if v2["nahbar_join_seconds"] != 3 {
+		t.Errorf("nahbar_join_seconds has %v observations, want one per participant (3)", v2["nahbar_join_seconds"])
+	}
+	if _, ok := v2["nahbar_link_jitter_seconds"]; !ok {
+		t.Error("nahbar_link_jitter_seconds missing")
+	}
 
 	// Shut down with both calls running: the records are written before exit.
 	if code := stop(); code != 0 {

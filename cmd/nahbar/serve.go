@@ -76,6 +76,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		purgeLoop(purgeCtx, db, lobby, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
 	}()
 	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
+	defer startReminders(db, mailer, cfg.PublicURL, log.With("component", "reminder"))() // before the storage closes
+	joins := new(joinTimes)
 	mgr, err := rooms.NewManager(rooms.Config{
 		PublicIPs:  cfg.PublicIPs,
 		UDPPort:    cfg.UDPPort,
@@ -83,6 +85,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		UDPPortMax: uint16(cfg.UDPPortMax),
 		Logger:     log.With("component", "rooms"),
 		OnCallEnd:  recordCalls(db, log.With("component", "calls")),
+		OnJoined:   joins.observe,
 	}, cl.authorizer(auth))
 	if err != nil {
 		return fmt.Errorf("start media server: %w", err)
@@ -111,6 +114,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		closeMedia()
 		return err
 	}
+	joins.ev.Store(mon.events())
 	handler, err := web.New(web.Config{
 		PublicURL:       cfg.PublicURL,
 		APIKey:          cfg.APIKey,
