@@ -83,6 +83,7 @@ func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {
 	r.GET("/i/:token/wait", c.wait)
 	r.GET("/i/:token/events", c.events)
 	r.POST("/i/:token/device", limitBody(4<<10), c.device)
+	r.POST("/i/:token/testcall", limitBody(1<<10), c.testCall)
 	r.GET("/i/:token/probe", c.probeDown)
 	r.POST("/i/:token/probe", c.probeUp)
 	r.GET("/i/:token/ping", c.ping)

@@ -54,6 +54,11 @@
     let stream = null;
     if (publishes && supported) {
       stream = await openDevices(root, report);
+      checkStream = stream;
+      const tc = document.getElementById('testcall');
+      if (tc && stream) {
+        tc.disabled = false;
+      }
     } else if (!publishes) {
       report.camera = 'ok';
       report.microphone = 'ok';
@@ -204,6 +209,150 @@
     });
   }
 
+  // ---- test call: the citizen's own camera and microphone, looped through the MCU ----
+
+  let checkStream = null; // the device check's camera and microphone
+
+  function runTestCall(box) {
+    const start = document.getElementById('testcall');
+    const stop = document.getElementById('testcall-stop');
+    const video = document.getElementById('testcall-video');
+    const status = document.getElementById('testcall-status');
+    let call = null;
+    const end = (result) => {
+      if (call) {
+        call.close();
+        call = null;
+      }
+      video.srcObject = null;
+      video.hidden = true;
+      stop.hidden = true;
+      start.hidden = false;
+      start.disabled = !checkStream;
+      if (result) {
+        status.dataset.result = result === 'failed' ? 'error' : 'ok';
+        status.textContent = t(box, result);
+      }
+    };
+    start.addEventListener('click', async () => {
+      if (!checkStream || call) {
+        return;
+      }
+      start.disabled = true;
+      status.dataset.result = 'pending';
+      status.textContent = t(box, 'connecting');
+      try {
+        const r = await fetch('/i/' + token + '/testcall', { method: 'POST', cache: 'no-store' });
+        if (!r.ok) {
+          throw new Error('testcall ' + r.status);
+        }
+        const body = await r.json();
+        let shown = false;
+        call = loopCall(body.token, checkStream, video, () => {
+          shown = true;
+          status.dataset.result = 'ok';
+          status.textContent = t(box, 'running');
+        }, () => end('failed'));
+        start.hidden = true;
+        stop.hidden = false;
+        stop.onclick = () => end(shown ? 'ok' : '');
+      } catch (err) {
+        console.warn('test call', err);
+        end('failed');
+      }
+    });
+    window.addEventListener('pagehide', () => end(''));
+  }
+
+  // loopCall joins with a selftest token and shows what comes back: a compact
+  // client of docs/signalling.md (join, client offer, trickle ICE, leave).
+  function loopCall(joinToken, stream, video, onMedia, onFail) {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(proto + '//' + location.host + '/ws');
+    const pc = new RTCPeerConnection();
+    const remote = new MediaStream();
+    let closed = false;
+    const send = (m) => {
+      if (ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify(m));
+      }
+    };
+    const close = () => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      send({ type: 'leave' });
+      ws.close();
+      pc.close(); // the check's own tracks stay on for the preview
+    };
+    const fail = () => {
+      if (!closed) {
+        close();
+        onFail();
+      }
+    };
+    stream.getTracks().forEach((tr) => pc.addTrack(tr, stream));
+    pc.ontrack = (ev) => {
+      remote.addTrack(ev.track);
+      if (ev.track.kind === 'video') {
+        const shown = () => {
+          video.hidden = false;
+          onMedia();
+        };
+        if (ev.track.muted) {
+          ev.track.onunmute = shown;
+        } else {
+          shown();
+        }
+      }
+      video.srcObject = remote;
+      video.play().catch(() => { /* autoplay refused; the controls are the page's */ });
+    };
+    pc.onicecandidate = (ev) => send({ type: 'candidate', candidate: ev.candidate ? ev.candidate.toJSON() : null });
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') {
+        fail();
+      }
+    };
+    ws.onopen = () => send({ type: 'join', v: 1, token: joinToken, client: { agent: navigator.userAgent } });
+    ws.onclose = fail;
+    ws.onmessage = async (ev) => {
+      try {
+        const m = JSON.parse(ev.data);
+        switch (m.type) {
+          case 'joined':
+            await pc.setLocalDescription(await pc.createOffer());
+            send({ type: 'offer', sdp: pc.localDescription.sdp });
+            break;
+          case 'answer':
+            await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+            break;
+          case 'offer':
+            if (pc.signalingState !== 'stable') {
+              break; // glare: the server offers again after answering ours
+            }
+            await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+            await pc.setLocalDescription(await pc.createAnswer());
+            send({ type: 'answer', sdp: pc.localDescription.sdp });
+            break;
+          case 'candidate':
+            if (m.candidate && m.candidate.candidate) {
+              await pc.addIceCandidate(m.candidate);
+            }
+            break;
+          case 'bye':
+            fail();
+            break;
+        }
+      } catch (err) {
+        console.warn('test call', err);
+        fail();
+      }
+    };
+    return { close };
+  }
+
   // ---- waiting room ----
 
   function runWait(root) {
@@ -346,6 +495,10 @@
   const check = document.getElementById('check');
   if (check) {
     runCheck(check);
+  }
+  const testcall = document.getElementById('testcall-box');
+  if (testcall) {
+    runTestCall(testcall);
   }
   const quality = document.getElementById('quality-choice');
   if (quality) {
