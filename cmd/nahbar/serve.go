@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		purgeLoop(purgeCtx, db, lobby, time.NewTicker(purgeInterval), time.Now, log.With("component", "purge"))
 	}()
 	defer func() { stopPurge(); <-purgeDone }() // before the storage closes
-	defer startReminders(db, mailer, cfg.PublicURL, log.With("component", "reminder"))() // before the storage closes
+	defer startReminders(db, mailer, cfg.PublicURL, log.With("component", "reminder"))()
 	joins := new(joinTimes)
 	mgr, err := rooms.NewManager(rooms.Config{
 		PublicIPs:  cfg.PublicIPs,
