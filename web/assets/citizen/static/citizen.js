@@ -317,9 +317,20 @@
     };
     ws.onopen = () => send({ type: 'join', v: 1, token: joinToken, client: { agent: navigator.userAgent } });
     ws.onclose = fail;
-    ws.onmessage = async (ev) => {
+    const early = [];
+    const addEarly = async () => {
+      for (const c of early.splice(0)) {
+        await pc.addIceCandidate(c);
+      }
+    };
+    // One message at a time, in order.
+    let queue = Promise.resolve();
+    ws.onmessage = (ev) => {
+      queue = queue.then(() => handle(ev.data));
+    };
+    const handle = async (data) => {
       try {
-        const m = JSON.parse(ev.data);
+        const m = JSON.parse(data);
         switch (m.type) {
           case 'joined':
             await pc.setLocalDescription(await pc.createOffer());
@@ -327,18 +338,24 @@
             break;
           case 'answer':
             await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+            await addEarly();
             break;
           case 'offer':
             if (pc.signalingState !== 'stable') {
               break; // glare: the server offers again after answering ours
             }
             await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+            await addEarly();
             await pc.setLocalDescription(await pc.createAnswer());
             send({ type: 'answer', sdp: pc.localDescription.sdp });
             break;
           case 'candidate':
             if (m.candidate && m.candidate.candidate) {
-              await pc.addIceCandidate(m.candidate);
+              if (pc.remoteDescription) {
+                await pc.addIceCandidate(m.candidate);
+              } else {
+                early.push(m.candidate); // the server may trickle before its answer arrives
+              }
             }
             break;
           case 'bye':
