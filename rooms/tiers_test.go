@@ -96,13 +96,11 @@ func TestBudgetAudioOnly(t *testing.T) {
 	waitFor(t, ctx, b, "video_paused{data_saver}", func() bool { r, _ := b.VideoPaused(); return r == rooms.PauseDataSaver })
 	frames := b.FramesReceived()
 	samples := b.AudioSamples()
-	deadline := time.Now().Add(1500 * time.Millisecond)
-	waitFor(t, ctx, b, "1.5 s of audio only", func() bool { return time.Now().After(deadline) })
+	// Audio keeps flowing while video is paused: a second of a's sound arrives (waited for,
+	// not timed, so a loaded machine only makes it slower) and no video comes with it.
+	waitFor(t, ctx, b, "1 s of audio while video is paused", func() bool { return b.AudioSamples()-samples >= 48000 })
 	if got := b.FramesReceived() - frames; got > 1 {
 		t.Errorf("%d video frames arrived while video was paused", got)
-	}
-	if got := b.AudioSamples() - samples; got < 48000 {
-		t.Errorf("only %d audio samples in 1.5 s of audio only", got)
 	}
 	if l := toneLevel(b.Audio(24000), 440); l < 0.05 {
 		t.Errorf("a's tone at %.3f while b's video is paused", l)
