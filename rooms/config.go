@@ -34,7 +34,8 @@ type Config struct {
 	Now func() time.Time
 	// OnCallEnd, if set, receives each room's summary when the room closes
 	// (its last participant left, or Close). It runs on the goroutine of the
-	// last leaver: keep it short or hand the summary off.
+	// last leaver: keep it short or hand the summary off. A room that only ever
+	// had selftest participants (a device check's test call) is not reported.
 	OnCallEnd func(CallSummary)
 	// OnJoined, if set, receives once per participant the time from its
 	// join to the first composed video frame (audio packet if it receives

@@ -163,9 +163,18 @@ func (r *Room) do(f func()) bool {
 func (r *Room) close() {
 	close(r.stop)
 	<-r.done
-	if r.cfg.OnCallEnd != nil {
-		r.cfg.OnCallEnd(r.call.summary(r.id, r.cfg.Now()))
+	if r.cfg.OnCallEnd == nil {
+		return
 	}
+	if s := r.call.summary(r.id, r.cfg.Now()); !onlySelfTest(s) {
+		r.cfg.OnCallEnd(s)
+	}
+}
+
+// onlySelfTest reports whether a call had nobody but test-call participants:
+// a citizen's device check is not an appointment and stays out of the statistics.
+func onlySelfTest(s CallSummary) bool {
+	return len(s.Participants) == 1 && s.Participants[RoleSelfTest] > 0
 }
 
 func (r *Room) stats() roomStats { return *r.snap.Load() }
