@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nahbar/nahbar/rooms"
+	"github.com/nahbar/nahbar/storage"
 )
 
 // The device check's "Test call" gets a short-lived selftest token for a
@@ -72,5 +73,19 @@ func TestCitizenTestCallBadLink(t *testing.T) {
 				t.Errorf("a bad link got a token: %s", rec.Body)
 			}
 		})
+	}
+}
+
+// An attendee does not publish, so there is nothing to loop back.
+func TestCitizenTestCallAttendee(t *testing.T) {
+	s := newCitizenServer(t)
+	_, token, err := s.db.Invite(context.Background(), s.seeded.Advisor.ID, storage.NewInvitation{
+		AppointmentID: s.seeded.Appointment.ID, Role: storage.InviteAttendee, DisplayName: "Zuhörer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := s.do(call{method: "POST", path: "/i/" + token + "/testcall"})
+	if rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), `"token"`) {
+		t.Errorf("attendee test call: %d %s, want 403 without a token", rec.Code, rec.Body)
 	}
 }
