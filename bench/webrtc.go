@@ -7,6 +7,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/nahbar/nahbar/internal/pionlog"
 )
 
 // newClientAPI builds the pion API all synthetic participants share: what a
@@ -30,10 +32,10 @@ func newClientAPI(log *slog.Logger) (*webrtc.API, error) {
 		}
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg, webrtc.WithInterceptorLoggerFactory(pionLogs{log: log})); err != nil {
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg, webrtc.WithInterceptorLoggerFactory(pionlog.New(log))); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
+	se := webrtc.SettingEngine{LoggerFactory: pionlog.New(log)}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })

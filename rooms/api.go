@@ -3,6 +3,7 @@ package rooms
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/nahbar/nahbar/internal/pionlog"
 )
 
 // Payload types the server offers and answers with. Browsers remap theirs on
@@ -102,7 +105,7 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 			gcc.SendSideBWEMinBitrate(gccMinBitrate),
 			gcc.SendSideBWEMaxBitrate(gccMaxBitrate),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-			gcc.WithLoggerFactory(pionLogs{log: cfg.Logger}),
+			gcc.WithLoggerFactory(pionlog.Factory{Log: cfg.Logger, WarnLevel: slog.LevelInfo}),
 		)
 	})
 	if err != nil {
@@ -142,7 +145,7 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 }
 
 func settingEngine(cfg Config) (webrtc.SettingEngine, io.Closer, error) {
-	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: cfg.Logger}}
+	se := webrtc.SettingEngine{LoggerFactory: pionlog.Factory{Log: cfg.Logger, WarnLevel: slog.LevelInfo}}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback)
@@ -169,7 +172,7 @@ func settingEngine(cfg Config) (webrtc.SettingEngine, io.Closer, error) {
 		if err != nil {
 			return se, nil, fmt.Errorf("listen on udp port %d for ice: %w", cfg.UDPPort, err)
 		}
-		mux := webrtc.NewICEUDPMux(pionLogs{log: cfg.Logger}.NewLogger("udpmux"), conn)
+		mux := webrtc.NewICEUDPMux(pionlog.Factory{Log: cfg.Logger, WarnLevel: slog.LevelInfo}.NewLogger("udpmux"), conn)
 		se.SetICEUDPMux(mux)
 		return se, mux, nil
 	}

@@ -24,12 +24,13 @@ var allowed = map[string][]string{
 	"cluster":           {"storage"},
 	"i18n":              {},
 	"notify":            {"i18n"},
-	"rooms":             {"mixer", "codec", "codec/framing", "storage", "cluster"},
+	"rooms":             {"mixer", "codec", "codec/framing", "storage", "cluster", "internal/pionlog"},
 	"web":               {"rooms", "mixer", "codec", "storage", "i18n", "notify", "cluster", "metrics"},
 	"cmd/nahbar":        {"web", "rooms", "mixer", "codec", "storage", "bench", "i18n", "notify", "cluster", "metrics"},
-	"bench":             {"codec", "codec/framing", "internal/testpeer"},
-	"internal/testpeer": {"codec", "codec/framing"},
+	"bench":             {"codec", "codec/framing", "internal/testpeer", "internal/pionlog"},
+	"internal/testpeer": {"codec", "codec/framing", "internal/pionlog"},
 	"internal/archtest": {},
+	"internal/pionlog":  {},
 	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer", "i18n", "notify", "metrics"},
 }
 

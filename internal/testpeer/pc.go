@@ -9,6 +9,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/nahbar/nahbar/internal/pionlog"
 )
 
 // h264Fmtp is the H.264 the peer offers and sends: constrained baseline,
@@ -41,7 +43,7 @@ func newAPI(log *slog.Logger, cut *atomic.Bool, link *downlink, h264Only bool) (
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log: log}}
+	se := webrtc.SettingEngine{LoggerFactory: pionlog.New(log)}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -1,0 +1,51 @@
+// Package pionlog routes pion's leveled logging into an injected slog.Logger, so a process
+// has one log stream and no global logger. The server, the test client and the bench tool
+// all build their pion stacks with it.
+package pionlog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/pion/logging"
+)
+
+// Factory is a pion logging.LoggerFactory over slog. Pion's trace and debug output go to
+// slog levels Debug-4 and Debug; its warnings go to WarnLevel, because a server may find
+// them routine (a closed stream during teardown, pings before candidates) where a client
+// wants to see them.
+type Factory struct {
+	Log       *slog.Logger
+	WarnLevel slog.Level
+}
+
+// New logs pion's warnings as warnings.
+func New(log *slog.Logger) Factory { return Factory{Log: log, WarnLevel: slog.LevelWarn} }
+
+// NewLogger implements logging.LoggerFactory.
+func (f Factory) NewLogger(scope string) logging.LeveledLogger {
+	return logger{log: f.Log.With("pion", scope), warn: f.WarnLevel}
+}
+
+type logger struct {
+	log  *slog.Logger
+	warn slog.Level
+}
+
+func (l logger) logf(level slog.Level, format string, args ...any) {
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+	}
+}
+
+func (l logger) Trace(msg string)                  { l.logf(slog.LevelDebug-4, "%s", msg) }
+func (l logger) Tracef(format string, args ...any) { l.logf(slog.LevelDebug-4, format, args...) }
+func (l logger) Debug(msg string)                  { l.logf(slog.LevelDebug, "%s", msg) }
+func (l logger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
+func (l logger) Info(msg string)                   { l.logf(slog.LevelInfo, "%s", msg) }
+func (l logger) Infof(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
+func (l logger) Warn(msg string)                   { l.logf(l.warn, "%s", msg) }
+func (l logger) Warnf(format string, args ...any)  { l.logf(l.warn, format, args...) }
+func (l logger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
+func (l logger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }

@@ -1,0 +1,37 @@
+package pionlog
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+// TestLevels checks where each pion level lands in slog, and that a server can demote
+// pion's warnings to info.
+func TestLevels(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(log *slog.Logger) Factory
+		want string
+	}{
+		{"client", New, "level=WARN"},
+		{"server", func(log *slog.Logger) Factory { return Factory{Log: log, WarnLevel: slog.LevelInfo} }, "level=INFO"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			l := tt.f(log).NewLogger("ice")
+			l.Debugf("hidden %d", 1)
+			l.Warnf("closed %s", "stream")
+			out := buf.String()
+			if strings.Contains(out, "hidden") {
+				t.Errorf("debug output below the handler's level was logged: %q", out)
+			}
+			if !strings.Contains(out, tt.want) || !strings.Contains(out, `msg="closed stream"`) || !strings.Contains(out, "pion=ice") {
+				t.Errorf("warning logged as %q, want %s with the message and scope", out, tt.want)
+			}
+		})
+	}
+}
