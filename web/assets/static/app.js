@@ -623,8 +623,15 @@
 
   // Turning the camera off stops it (its light goes out) rather than sending
   // black pictures; turning it on asks for a new camera track.
+  // The button is marked busy, not disabled, while the camera starts: disabling a
+  // focused button drops the keyboard focus to the page, and a keyboard user's
+  // next Enter would go nowhere.
   async function toggleCam() {
-    el.cam.disabled = true;
+    if (s.camBusy) {
+      return;
+    }
+    s.camBusy = true;
+    el.cam.setAttribute('aria-disabled', 'true');
     try {
       if (!s.camOff) {
         s.camOff = true;
@@ -655,7 +662,8 @@
       console.warn('camera', err);
       el.status.textContent = deviceErrorText(err);
     } finally {
-      el.cam.disabled = false;
+      s.camBusy = false;
+      el.cam.removeAttribute('aria-disabled');
     }
     el.cam.setAttribute('aria-pressed', String(s.camOff));
     el.cam.textContent = s.camOff ? tr('call_camera_on', 'Turn camera on') : tr('call_camera_off', 'Turn camera off');
