@@ -11,8 +11,10 @@ import (
 	"github.com/pion/logging"
 )
 
-// Factory is a pion logging.LoggerFactory over slog. Pion's trace and debug output go to
-// slog levels Debug-4 and Debug; its warnings go to WarnLevel, because a server may find
+// Factory is a pion logging.LoggerFactory over slog. Pion's trace output goes to slog
+// level Debug-4; its debug and info output to Debug, because pion logs per-packet
+// estimates at info (GCC's "delaystats" many times a second per peer), which would drown
+// an operator's log; its warnings go to WarnLevel, because a server may find
 // them routine (a closed stream during teardown, pings before candidates) where a client
 // wants to see them.
 type Factory struct {
@@ -43,8 +45,8 @@ func (l logger) Trace(msg string)                  { l.logf(slog.LevelDebug-4, "
 func (l logger) Tracef(format string, args ...any) { l.logf(slog.LevelDebug-4, format, args...) }
 func (l logger) Debug(msg string)                  { l.logf(slog.LevelDebug, "%s", msg) }
 func (l logger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
-func (l logger) Info(msg string)                   { l.logf(slog.LevelInfo, "%s", msg) }
-func (l logger) Infof(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
+func (l logger) Info(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
+func (l logger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
 func (l logger) Warn(msg string)                   { l.logf(l.warn, "%s", msg) }
 func (l logger) Warnf(format string, args ...any)  { l.logf(l.warn, format, args...) }
 func (l logger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
