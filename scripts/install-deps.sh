@@ -26,11 +26,21 @@ if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
   exit 1
 fi
 
-# axe-core, the accessibility checker the browser tests run inside Chromium (into
-# e2e/node_modules, which git ignores).
+# Test tools from npm, pinned, into e2e/node_modules (which git ignores): axe-core, the
+# accessibility checker the browser tests run inside Chromium, and playwright-core, which
+# drives Debian's Chromium in the end-to-end journey test (e2e/playwright/journey.mjs;
+# playwright-core brings no browser of its own). Both in one npm call: npm removes what
+# a call does not name from a directory without package.json.
 e2e_dir="$(cd "$(dirname "$0")/../e2e" && pwd)"
-if [ "${1:-}" = "--test" ] && [ ! -f "$e2e_dir/node_modules/axe-core/axe.min.js" ]; then
-  command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed for the accessibility checks of the browser tests" >&2; exit 1; }
-  echo "installing axe-core into $e2e_dir/node_modules"
-  npm install --silent --no-save --no-package-lock --prefix "$e2e_dir" axe-core@4
+npm_pkgs=(axe-core@4.14.1 playwright-core@1.65.1)
+if [ "${1:-}" = "--test" ]; then
+  npm_missing=0
+  for p in "${npm_pkgs[@]}"; do
+    grep -qs "\"version\": \"${p##*@}\"" "$e2e_dir/node_modules/${p%@*}/package.json" || npm_missing=1
+  done
+  if [ "$npm_missing" = 1 ]; then
+    command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed for the browser tests (axe-core, playwright-core)" >&2; exit 1; }
+    echo "installing ${npm_pkgs[*]} into $e2e_dir/node_modules"
+    npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix "$e2e_dir" "${npm_pkgs[@]}"
+  fi
 fi
