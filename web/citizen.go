@@ -92,7 +92,21 @@ func registerCitizen(r *gin.Engine, cfg Config, join *joinPage) error {
 	r.POST("/i/:token/survey", limitBody(16<<10), c.submitSurvey)
 	r.GET("/thanks", c.thanks)
 	c.registerBooking(r)
+	r.NoRoute(c.notFound)
 	return nil
+}
+
+// notFound answers an unknown address. A person who mistyped or cut a link
+// in a browser gets a page in their language (not a JSON body the browser
+// shows as raw text); the API and scripts keep the JSON error.
+func (c *citizen) notFound(g *gin.Context) {
+	if strings.HasPrefix(g.Request.URL.Path, "/api/") || g.Request.Method != http.MethodGet ||
+		!strings.Contains(g.GetHeader("Accept"), "text/html") {
+		jsonError(g, http.StatusNotFound, "not_found", "no such page")
+		return
+	}
+	loc := c.localizer(g, "")
+	c.render(g, http.StatusNotFound, "error", page{L: loc, Data: errorPage{Message: loc.T("error_not_found", nil)}})
 }
 
 // templateArgs builds the data map of a message: args "Name" .Name "Count" 3.

@@ -188,6 +188,25 @@ func TestCitizenBadLinks(t *testing.T) {
 	}
 }
 
+// TestNotFoundPage: a browser asking for an unknown address gets a page in
+// its language; the API and clients that do not ask for HTML keep JSON.
+func TestNotFoundPage(t *testing.T) {
+	s := newCitizenServer(t)
+	html := map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+	rec := s.do(call{method: "GET", path: "/no/such/page?lang=ar", header: html})
+	if body := rec.Body.String(); rec.Code != http.StatusNotFound || !strings.Contains(body, `dir="rtl"`) ||
+		!strings.Contains(body, `id="error-message"`) || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("browser: %d %s\n%s", rec.Code, rec.Header().Get("Content-Type"), body)
+	}
+	for _, c := range []call{{method: "GET", path: "/no/such/page"}, {method: "GET", path: "/api/v1/nothing", header: html},
+		{method: "POST", path: "/no/such/page", header: html}} {
+		rec := s.do(c)
+		if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"not_found"`) {
+			t.Errorf("%s %s: %d\n%s", c.method, c.path, rec.Code, rec.Body)
+		}
+	}
+}
+
 // Admission is the server's: the citizen's token opens the room only after
 // the advisor admits the lobby entry the waiting room created.
 func TestCitizenAdmission(t *testing.T) {

@@ -707,16 +707,16 @@
     el.roster.replaceChildren();
     for (const p of s.roster) {
       const li = document.createElement('li');
-      let text = p.name || 'Participant';
+      let text = p.name || tr('call_participant', 'Participant');
       if (p.id === s.participantId) {
-        text += ' (you)';
+        text += ' (' + tr('call_you', 'you') + ')';
       }
       const notes = [];
       if (p.audio_muted) {
-        notes.push('microphone muted');
+        notes.push(tr('call_note_mic_off', 'microphone off'));
       }
       if (p.video_muted) {
-        notes.push('camera off');
+        notes.push(tr('call_note_camera_off', 'camera off'));
       }
       if (p.hand_raised) {
         notes.push(tr('call_hand_raised_note', 'hand raised'));
