@@ -110,11 +110,12 @@ func (d *downTrack) forwarding() uint64 { return d.cur.Load() }
 
 // writeFrame forwards one frame's packets from source src, if src is what
 // this receiver gets (or should get, from this keyframe on). It runs on the
-// source's goroutine (or a fan-out worker) and allocates nothing.
-func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
+// source's goroutine (or a fan-out worker) and allocates nothing. It
+// returns how many packets it sent (for the server's packet count).
+func (d *downTrack) writeFrame(src uint64, f *frameBatch) (sent int) {
 	b := d.binding.Load()
 	if b == nil || len(f.pkts) == 0 {
-		return
+		return 0
 	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
@@ -124,13 +125,13 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
 		if cur != 0 {
 			d.cur.Store(0)
 		}
-		return
+		return 0
 	case src == cur:
 	case src == want && (!d.video || f.keyframe):
 		d.rebase(&f.pkts[0], f.at)
 		d.cur.Store(src)
 	default:
-		return
+		return 0
 	}
 	for i := range f.pkts {
 		p := &f.pkts[i]
@@ -144,6 +145,7 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
 			d.errs.report(err)
 			continue
 		}
+		sent++
 		d.packets.Add(1)
 		d.payload.Add(uint64(len(p.Payload)))
 		d.bytes.Add(uint64(len(p.Payload) + packetOverheadBytes))
@@ -154,6 +156,7 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) {
 	}
 	d.started = true
 	d.frames.Add(1)
+	return sent
 }
 
 // rebase makes first continue the stream the receiver has seen: the next

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,12 +202,14 @@ func (onlyOpus) CodecParameters() []webrtc.RTPCodecParameters {
 }
 
 // TestFanoutSpreads: with spreading forced on, every receiver gets every
-// packet of every frame, in order (run with -race).
+// packet of every frame, in order (run with -race), and the manager's packet
+// count (GET /api/v1/stats) counts each of them once.
 func TestFanoutSpreads(t *testing.T) {
 	a := newSource(1, framing.VP8, 90000)
 	fan := newFanout(a.id)
 	defer fan.stop()
 	fan.spreadMin = 4
+	fan.sent = new(atomic.Uint64)
 	var recs []*recorder
 	for range 20 {
 		d, rec := bound(t, capVP8)
@@ -225,6 +228,9 @@ func TestFanoutSpreads(t *testing.T) {
 			t.Fatalf("receiver %d got %d packets, want 30", i, len(hdrs))
 		}
 		checkContinuous(t, hdrs, ptVP8)
+	}
+	if n := fan.sent.Load(); n != 20*30 {
+		t.Errorf("packets counted: %d, want %d", n, 20*30)
 	}
 }
 

@@ -57,6 +57,10 @@ type fanout struct {
 	src       uint64
 	downs     atomic.Pointer[[]*downTrack]
 	spreadMin int // receivers per worker before spreading (a field so benchmarks can compare)
+	// sent counts the RTP packets written to receivers, shared by every
+	// output of a Manager (nil: not counted). One atomic add per frame and
+	// worker, so the count costs nothing per packet.
+	sent *atomic.Uint64
 
 	// Owned by the source's goroutine.
 	workers []chan fanJob
@@ -103,9 +107,7 @@ func (o *fanout) deliver(f *frameBatch) {
 	downs := *o.downs.Load()
 	n := min(spreadMaxWorkers, runtime.GOMAXPROCS(0), len(downs)/o.spreadMin)
 	if n <= 1 {
-		for _, d := range downs {
-			d.writeFrame(o.src, f)
-		}
+		o.write(downs, f)
 		return
 	}
 	for len(o.workers) < n-1 {
@@ -129,8 +131,12 @@ func (o *fanout) deliver(f *frameBatch) {
 }
 
 func (o *fanout) write(downs []*downTrack, f *frameBatch) {
+	sent := 0
 	for _, d := range downs {
-		d.writeFrame(o.src, f)
+		sent += d.writeFrame(o.src, f)
+	}
+	if o.sent != nil && sent > 0 {
+		o.sent.Add(uint64(sent))
 	}
 }
 

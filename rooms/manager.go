@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -24,6 +25,7 @@ type Manager struct {
 	nack *nackFilter // NACKs of paused video are not answered
 	udp  io.Closer   // the ICE UDP mux, when Config.UDPPort is set
 	log  *slog.Logger
+	sent atomic.Uint64 // RTP packets written to receivers by all rooms, ever
 
 	// ctx ends every session when Close begins.
 	ctx    context.Context
@@ -41,6 +43,10 @@ type Stats struct {
 	Participants  int
 	VideoEncoders int // shared (view, tier) video outputs
 	AudioEncoders int // shared audio view outputs
+	// PacketsSent counts the RTP packets written to receivers since start
+	// (not retransmissions or RTCP): with the process's CPU time it gives the
+	// cost per packet sent, the unit a group session's cost grows with.
+	PacketsSent uint64
 }
 
 // NewManager builds the pion API from cfg and returns an empty manager.
@@ -90,7 +96,7 @@ func (m *Manager) acquire(id string) (*Room, error) {
 	}
 	r := m.rooms[id]
 	if r == nil {
-		r = newRoom(id, m.cfg, m.log.With("room", id))
+		r = newRoom(id, m.cfg, m.log.With("room", id), &m.sent)
 		m.rooms[id] = r
 	}
 	r.members++
@@ -120,7 +126,7 @@ func (m *Manager) Stats() Stats {
 		rooms = append(rooms, r)
 	}
 	m.mu.Unlock()
-	s := Stats{Rooms: len(rooms)}
+	s := Stats{Rooms: len(rooms), PacketsSent: m.sent.Load()}
 	for _, r := range rooms {
 		rs := r.stats()
 		s.Participants += rs.Participants

@@ -120,6 +120,7 @@ func (r *Room) videoOutFor(key outKey) (*videoOut, bool, error) {
 	}
 	r.nextSrc++
 	o := newVideoOut(key, r.nextSrc, r.cfg.Now, r.log)
+	o.fan.sent = r.sent
 	var err error
 	if o.unsubscribe, err = r.mix.SubscribeVideo(key.view, key.tier, o); err != nil {
 		return nil, false, fmt.Errorf("subscribe %s tier %s: %w", key.view, key.tier.Name, err)
@@ -134,6 +135,7 @@ func (r *Room) audioOutFor(view mixer.ViewID) (*audioOut, error) {
 	}
 	r.nextSrc++
 	o := newAudioOut(view, r.nextSrc, r.cfg.Now, r.log)
+	o.fan.sent = r.sent
 	var err error
 	if o.unsubscribe, err = r.mix.SubscribeAudio(view, o); err != nil {
 		return nil, fmt.Errorf("subscribe audio %s: %w", view, err)

@@ -33,6 +33,7 @@ type Room struct {
 	stop    chan struct{}
 	done    chan struct{}
 	snap    atomic.Pointer[roomStats]
+	sent    *atomic.Uint64 // the Manager's count of RTP packets sent (outputs add to it)
 
 	// Owned by loop.
 	parts       []*Participant // join order
@@ -56,7 +57,7 @@ type roomStats struct {
 	Participants, VideoEncoders, AudioEncoders int
 }
 
-func newRoom(id string, cfg Config, log *slog.Logger) *Room {
+func newRoom(id string, cfg Config, log *slog.Logger, sent *atomic.Uint64) *Room {
 	mix := mixer.New(mixer.Config{FPS: cfg.FPS, Logger: log, Now: cfg.Now})
 	mix.Start()
 	r := &Room{
@@ -70,6 +71,7 @@ func newRoom(id string, cfg Config, log *slog.Logger) *Room {
 		videoOuts: map[outKey]*videoOut{},
 		audioOuts: map[mixer.ViewID]*audioOut{},
 		call:      newCallStats(cfg.Now()),
+		sent:      sent,
 	}
 	r.snap.Store(&roomStats{})
 	go r.loop()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"runtime/metrics"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,6 +30,21 @@ func serveStats(sig Signaller) gin.HandlerFunc {
 			"participants":   s.Participants,
 			"video_encoders": s.VideoEncoders,
 			"audio_encoders": s.AudioEncoders,
+			// Cumulative counters: a reader takes differences over a window
+			// (the bench divides them by each other and by the CPU time).
+			"rtp_packets_sent": s.PacketsSent,
+			"heap_allocs":      heapAllocs(),
 		})
 	}
+}
+
+// heapAllocs is how many heap objects the process has allocated since it
+// started (runtime/metrics, no stop-the-world).
+func heapAllocs() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }

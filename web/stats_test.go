@@ -53,7 +53,10 @@ func TestStatsEndpoint(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 				t.Fatalf("decode %s: %v", rec.Body, err)
 			}
-			for _, k := range []string{"rooms", "participants", "video_encoders", "audio_encoders"} {
+			if got["heap_allocs"] <= 0 {
+				t.Errorf("heap_allocs = %d, want the process's allocation count", got["heap_allocs"])
+			}
+			for _, k := range []string{"rooms", "participants", "video_encoders", "audio_encoders", "rtp_packets_sent"} {
 				if v, ok := got[k]; !ok || v != 0 {
 					t.Errorf("%s = %d (present %v), want 0 on an idle server", k, v, ok)
 				}
