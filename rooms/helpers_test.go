@@ -60,7 +60,7 @@ func logger() *slog.Logger {
 }
 
 // startServer runs a Manager behind httptest on 127.0.0.1.
-func startServer(t *testing.T, mut func(*rooms.Config)) *server {
+func startServer(t testing.TB, mut func(*rooms.Config)) *server {
 	t.Helper()
 	auth := &grants{}
 	cfg := rooms.Config{IncludeLoopback: true, Logger: logger()}
@@ -84,7 +84,7 @@ func startServer(t *testing.T, mut func(*rooms.Config)) *server {
 }
 
 // dial joins room as name with role and registers Close for cleanup.
-func (s *server) dial(t *testing.T, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
+func (s *server) dial(t testing.TB, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
 	t.Helper()
 	p := s.dialNoCleanup(t, ctx, room, name, role, o)
 	t.Cleanup(p.Close)
@@ -93,7 +93,7 @@ func (s *server) dial(t *testing.T, ctx context.Context, room, name string, role
 
 // dialNoCleanup is dial for a caller that closes the peer itself (so that
 // the test keeps no reference to it afterwards).
-func (s *server) dialNoCleanup(t *testing.T, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
+func (s *server) dialNoCleanup(t testing.TB, ctx context.Context, room, name string, role rooms.Role, o testpeer.Options) *testpeer.Peer {
 	t.Helper()
 	token := "tok-" + room + "-" + name
 	s.auth.add(token, rooms.Grant{RoomID: room, DisplayName: name, Role: role})
