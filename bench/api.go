@@ -123,6 +123,9 @@ type ServerStats struct {
 	Participants  int `json:"participants"`
 	VideoEncoders int `json:"video_encoders"`
 	AudioEncoders int `json:"audio_encoders"`
+	// Counters since the server started (0 from a server that does not send them).
+	PacketsSent uint64 `json:"rtp_packets_sent"`
+	HeapAllocs  uint64 `json:"heap_allocs"`
 }
 
 // Stats reads GET /api/v1/stats; errNoStats if the server has none.

@@ -26,7 +26,7 @@ func TestOneToOneAgainstServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	srv, err := StartServer(ctx, []string{bin}, dir+"/data", dir+"/server.log", log)
+	srv, err := StartServer(ctx, []string{bin}, dir+"/data", dir+"/server.log", "warn", log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,7 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 		Source: fmt.Sprintf("%dx%d@%d VP8 (pion/mediadevices, libvpx) at %d kbit/s + Opus tone", SourceWidth, SourceHeight, SourceFPS, opts.UpKbps)}
 
 	e := &env{clock: WallClock(), log: log, progress: progress, opts: opts}
+	serverLog := ""
 	if opts.URL == "" {
 		work, err := os.MkdirTemp("", "nahbar-bench-")
 		if err != nil {
@@ -76,7 +77,8 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 		}
 		defer os.RemoveAll(work)
 		progress("starting %s", strings.Join(opts.ServerCmd, " "))
-		srv, err := StartServer(ctx, opts.ServerCmd, filepath.Join(work, "data"), filepath.Join(opts.Out, "server.log"), log)
+		serverLog = filepath.Join(opts.Out, "server.log")
+		srv, err := StartServer(ctx, opts.ServerCmd, filepath.Join(work, "data"), serverLog, opts.ServerLogLevel, log)
 		if err != nil {
 			return err
 		}
@@ -150,6 +152,11 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 		rep.Group = r
 		if err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if serverLog != "" {
+		if tc, err := ReadTierChangesFile(serverLog); err == nil {
+			rep.TierChanges = &tc
 		}
 	}
 	rep.Finished = time.Now().UTC()

@@ -37,6 +37,9 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	if r.Group != nil {
 		p("| receive-only attendees of one session before fps drops | **%d** — %s |\n", h.AttendeesHealthy, h.AttendeesLimited)
 		p("| group session from %d to %d attendees: server CPU, video encoders | %.1f %% → %.1f %%, %d → %d |\n", h.GroupFirstLoad, h.GroupLastLoad, h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
+		if h.GroupUsPktLast > 0 {
+			p("| group session: server CPU per RTP packet sent, %d → %d attendees | %.1f µs → **%.1f µs**; %.2f heap allocations per packet at %d |\n", h.GroupFirstLoad, h.GroupLastLoad, h.GroupUsPktFirst, h.GroupUsPktLast, h.GroupAllocPktLast, h.GroupLastLoad)
+		}
 	}
 	if h.SFURatioRoom > 0 {
 		p("| downstream per receiver, %d-publisher room: nahbar vs SFU forwarding | %.0f vs %.0f kbit/s → ratio **%.2f** |\n", h.RoomPublishers, h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)
@@ -85,6 +88,7 @@ func (r *Report) markdown(b *strings.Builder, charts []string) {
 	if r.Group != nil {
 		p("## %s\n\nThe first attendees decode and analyse; the others count packets and frames. Receivers below are the attendees. The ramp measures on past the first step below 90 %% fps to its last step (the cost per attendee is the point). Limit: %s.\n\n", r.Group.Name, r.Group.Stopped)
 		windowTable(b, r.Group.Steps)
+		costTable(b, r.Group.Steps)
 	}
 	p("## How to read this\n\n")
 	p("- **CPU** is the server process's user+system time from /proc/<pid>/stat over the window, in %% of one core (200 %% = both cores of this machine). The load generator runs on the same machine; its own CPU is the *bench* column, and *other* is what everything else on the machine used in the window (from /proc/stat: other people's builds and tests on a shared machine). With 2 cores, server + bench + other cannot exceed 200 %%: when *other* is large, the server was starved and its figures are a floor, not its capacity.\n")
@@ -145,6 +149,38 @@ func windowTable(b *strings.Builder, ws []Window) {
 			lat, send, fresh, psnr, join, w.StampsRead, w.Unreadable, w.LayoutMismatch, healthy)
 	}
 	b.WriteString("\n")
+}
+
+// costTable is the server's cost per attendee and per packet sent, from its
+// own counters (GET /api/v1/stats) and /proc; empty without them.
+func costTable(b *strings.Builder, ws []Window) {
+	if len(ws) == 0 || ws[len(ws)-1].ServerPacketsPerSec == 0 {
+		return
+	}
+	b.WriteString("Cost per attendee and per packet (the server's RTP packet count and allocation count from `/api/v1/stats`, its CPU from /proc; see docs/group-sessions.md):\n\n")
+	b.WriteString("| load | video encoders | server CPU % | CPU % per attendee | packets/s sent | packets/s per attendee | CPU µs per packet (all CPU ÷ packets) | µs per extra packet (vs the step before) | heap allocations per packet | other CPU % |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	for i, w := range ws {
+		marginal := "–"
+		if i > 0 {
+			if us, ok := marginalUsPerPacket(ws[i-1], w); ok {
+				marginal = fmt.Sprintf("%.1f", us)
+			}
+		}
+		fmt.Fprintf(b, "| %s | %d | %.1f | %.3f | %.0f | %.1f | %.1f | %s | %.2f | %.0f |\n",
+			w.Label, w.VideoEncoders, w.ServerCPU, w.ServerCPUPerRecv, w.ServerPacketsPerSec, w.ServerPacketsPerRecv, w.ServerCPUUsPerPacket, marginal, w.ServerAllocsPerPacket, w.OtherCPU)
+	}
+	b.WriteString("\nThe first CPU-per-packet column carries the fixed cost (the encoders) on few packets at small steps; the marginal one is what one more packet costs, the part that grows with attendees.\n\n")
+}
+
+// marginalUsPerPacket is the server CPU one more packet per second cost
+// between two steps: Δ CPU (µs/s) ÷ Δ packets/s.
+func marginalUsPerPacket(a, b Window) (float64, bool) {
+	dp := b.ServerPacketsPerSec - a.ServerPacketsPerSec
+	if dp < 100 || a.ServerPacketsPerSec == 0 {
+		return 0, false
+	}
+	return (b.ServerCPU - a.ServerCPU) * 1e4 / dp, true // 1 % of a core = 10⁴ µs per second
 }
 
 // shellQuote writes a command so it can be pasted into a shell.

@@ -18,10 +18,13 @@ type Options struct {
 	APIKey    string
 	ServerPID int // the --url server's pid, for /proc (0: CPU and memory not measured)
 	ServerCmd []string
-	Out       string
-	UpKbps    int
-	FFmpeg    string
-	Only      map[string]bool
+	// ServerLogLevel is the started server's --log-level: info (default)
+	// logs each receiver's tier switch, which the report summarises.
+	ServerLogLevel string
+	Out            string
+	UpKbps         int
+	FFmpeg         string
+	Only           map[string]bool
 
 	CallSteps        []int
 	RoomSizes        []int
@@ -95,6 +98,7 @@ func parseOptions(args []string, stderr io.Writer, getenv func(string) string) (
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "`pid` of the --url server, to read its CPU and memory from /proc")
 	nahbar := fs.String("nahbar", defaultServerCommand(), "the nahbar `binary` to start as the server")
 	serverCmd := fs.String("server-cmd", "", "`command` that starts the server instead of --nahbar, e.g. \"taskset -c 1 bin/nahbar\" (serve and its flags are appended)")
+	fs.StringVar(&o.ServerLogLevel, "server-log-level", "info", "--log-level of the server the bench starts (info: the report counts its tier switches from the log)")
 	fs.StringVar(&o.Out, "out", "", "`directory` for the results (default bench/results/<mode>)")
 	fs.IntVar(&o.UpKbps, "up-kbps", o.UpKbps, "each synthetic camera's VP8 `bitrate` in kbit/s")
 	fs.StringVar(&o.FFmpeg, "ffmpeg", o.FFmpeg, "the ffmpeg `binary` of the baseline")

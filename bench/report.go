@@ -29,6 +29,7 @@ type Report struct {
 	Calls           *RampResult   `json:"calls,omitempty"`
 	Group           *RampResult   `json:"group,omitempty"`
 	Headlines       Headlines     `json:"headlines"`
+	TierChanges     *TierChanges  `json:"tier_changes,omitempty"` // from the started server's log
 	Notes           []string      `json:"notes,omitempty"`
 }
 
@@ -65,6 +66,9 @@ type Headlines struct {
 	GroupCPULast       float64 `json:"group_cpu_last_step_pct"`
 	GroupEncFirst      int     `json:"group_encoders_first_step"`
 	GroupEncLast       int     `json:"group_encoders_last_step"`
+	GroupUsPktFirst    float64 `json:"group_cpu_us_per_packet_first_step,omitempty"`
+	GroupUsPktLast     float64 `json:"group_cpu_us_per_packet_last_step,omitempty"`
+	GroupAllocPktLast  float64 `json:"group_allocs_per_packet_last_step,omitempty"`
 	LatencyP50         float64 `json:"latency_p50_ms"`
 	LatencyP95         float64 `json:"latency_p95_ms"`
 	LatencyP99         float64 `json:"latency_p99_ms"`
@@ -162,6 +166,8 @@ func (r *Report) summarise() {
 			h.GroupFirstLoad, h.GroupLastLoad = first.Load, last.Load
 			h.GroupCPUFirst, h.GroupCPULast = first.ServerCPU, last.ServerCPU
 			h.GroupEncFirst, h.GroupEncLast = first.VideoEncoders, last.VideoEncoders
+			h.GroupUsPktFirst, h.GroupUsPktLast = first.ServerCPUUsPerPacket, last.ServerCPUUsPerPacket
+			h.GroupAllocPktLast = last.ServerAllocsPerPacket
 			// Bandwidth from the step where attendees got the most video: a step
 			// where many were moved to audio only would flatter the ratio.
 			best := first
@@ -192,7 +198,7 @@ func (r *Report) summarise() {
 	if lowered > 0 {
 		r.addNote(fmt.Sprintf("Up to %d receivers of a window were on a lower tier than 640x360 (see the tiers column), although loopback has no bandwidth limit: "+
 			"the server's per-receiver adaptation (GCC on transport-wide feedback) took delay from CPU contention on this shared machine for congestion. "+
-			"Their lower frame rate (12 or 10 fps by tier) counts against the 15 fps target, as a user would see it.", lowered))
+			"Their lower frame rate (12 or 10 fps by tier) counts against the 15 fps target, as a user would see it.", lowered) + r.tierEvidence())
 	}
 	var other []float64
 	for _, w := range windows {
@@ -204,6 +210,20 @@ func (r *Report) summarise() {
 	}
 	h.ReceiversAnalysed = len(windows)
 	h.OtherCPUMean = round(mean(other), 1)
+}
+
+// tierEvidence is what the server's log says about its tier switches.
+func (r *Report) tierEvidence() string {
+	t := r.TierChanges
+	if t == nil || t.Down == 0 {
+		return ""
+	}
+	s := fmt.Sprintf(" The server's log: %d switches down and %d up in the run; at the switches down GCC's estimate was %.0f kbit/s (median; at most %.0f) and the loss the receivers reported at most %.1f %%",
+		t.Down, t.Up, t.DownEstimateP50, t.DownEstimateMax, 100*t.DownLossMax)
+	if t.DownLossMax < 0.02 {
+		return s + " — a delay-based estimate falling without loss, on a link with no limit."
+	}
+	return s + " (loss on loopback is a socket buffer that overflowed while its reader waited for the CPU)."
 }
 
 // addNote adds a note once (a re-rendered report summarises again).
@@ -271,6 +291,9 @@ func (r *Report) printHeadlines(w io.Writer) {
 	if r.Group != nil {
 		fmt.Fprintf(w, "  receive-only attendees of one session:       %d (%s)\n", h.AttendeesHealthy, h.AttendeesLimited)
 		fmt.Fprintf(w, "    from %d to %d attendees: server CPU %.1f %% → %.1f %%, video encoders %d → %d\n", h.GroupFirstLoad, h.GroupLastLoad, h.GroupCPUFirst, h.GroupCPULast, h.GroupEncFirst, h.GroupEncLast)
+		if h.GroupUsPktLast > 0 {
+			fmt.Fprintf(w, "    server CPU per RTP packet sent: %.1f µs → %.1f µs; %.2f heap allocations per packet at %d\n", h.GroupUsPktFirst, h.GroupUsPktLast, h.GroupAllocPktLast, h.GroupLastLoad)
+		}
 	}
 	if h.SFURatioRoom > 0 {
 		fmt.Fprintf(w, "  downstream per receiver, room:               %.0f kbit/s vs %.0f SFU-style → ratio %.2f\n", h.DownKbpsRoom, h.SFUDownKbpsRoom, h.SFURatioRoom)

@@ -191,6 +191,9 @@ func (e *env) measureStep(ctx context.Context, spec measureSpec) Window {
 func summary(w Window) string {
 	s := fmt.Sprintf("server CPU %5.1f%% RSS %4.0f MB | fps p10 %4.1f mean %4.1f | down %4.0f kbit/s (SFU %4.0f), loss %.1f%% | encoders %d",
 		w.ServerCPU, w.ServerRSSMB, w.FPSP10, w.FPSMean, w.DownKbpsMean, w.SFUDownKbpsMean, w.VideoLossPct, w.VideoEncoders)
+	if w.ServerPacketsPerSec > 0 {
+		s += fmt.Sprintf(" | sent %.0f pkt/s, %.1f µs and %.2f allocs per packet", w.ServerPacketsPerSec, w.ServerCPUUsPerPacket, w.ServerAllocsPerPacket)
+	}
 	if w.NoVideo > 0 {
 		s += fmt.Sprintf(" | %d without video", w.NoVideo)
 	}

@@ -38,9 +38,14 @@ const listenLine = "nahbar is listening on "
 // answers. ICE candidates are announced as 127.0.0.1 (--public-ip): the
 // server's host candidates are rewritten to loopback, so media stays on
 // 127.0.0.1 without a loopback switch on the server.
-func StartServer(ctx context.Context, command []string, dataDir, logPath string, log *slog.Logger) (*ServerProcess, error) {
+// logLevel is the server's --log-level (info lets the report read its tier
+// switches from the log; "" means warn).
+func StartServer(ctx context.Context, command []string, dataDir, logPath, logLevel string, log *slog.Logger) (*ServerProcess, error) {
 	if len(command) == 0 {
 		return nil, errors.New("start server: empty command")
+	}
+	if logLevel == "" {
+		logLevel = "warn"
 	}
 	udp, err := freeUDPPort()
 	if err != nil {
@@ -62,7 +67,7 @@ func StartServer(ctx context.Context, command []string, dataDir, logPath string,
 		"--udp-port", strconv.Itoa(udp),
 		"--public-ip", "127.0.0.1",
 		"--data-dir", dataDir,
-		"--log-level", "warn")
+		"--log-level", logLevel)
 	cmd := exec.Command(command[0], args...)
 	cmd.Env = append(os.Environ(), "NAHBAR_API_KEY="+key)
 	cmd.Stderr = lf

@@ -183,3 +183,22 @@ func TestParseMachineStat(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadTierChanges reads the rooms' "tier changed" lines as slog's text
+// handler writes them.
+func TestReadTierChanges(t *testing.T) {
+	log := `time=2026-12-04T19:00:00.000Z level=INFO msg="tier changed" room=r participant=p1 from=high to=medium estimate_kbps=310 loss=0
+time=2026-12-04T19:00:01.000Z level=INFO msg="tier changed" room=r participant=p2 from=medium to=low estimate_kbps=150 loss=0.02
+time=2026-12-04T19:00:02.000Z level=INFO msg="tier changed" room=r participant=p1 from=medium to=high estimate_kbps=900 loss=0
+time=2026-12-04T19:00:03.000Z level=WARN msg="something else" from=high to=low
+garbage line without fields
+`
+	got, err := ReadTierChanges(strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TierChanges{Down: 2, Up: 1, DownEstimateP50: 150, DownEstimateMax: 310, DownLossMax: 0.02}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

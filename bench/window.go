@@ -22,9 +22,20 @@ type Window struct {
 	// done, which holds even when the server was starved of CPU.
 	ServerCPUPerFrame float64 `json:"server_cpu_ms_per_output_frame"`
 	ServerThreads     int     `json:"server_threads"`
-	BenchCPU          float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
-	OtherCPU          float64 `json:"other_cpu_pct"` // everything else on the machine (other users' work), % of one core
-	LoadAvg           string  `json:"load_average"`  // at the end of the window
+	// The server's own counters over the window (GET /api/v1/stats): RTP
+	// packets it wrote to receivers, and from them and the process's CPU time
+	// the cost of one packet sent — the unit the cost of a group session
+	// grows with — and the heap allocations per packet (all of the process's
+	// allocations, so an upper bound for the send path's).
+	ServerPacketsPerSec   float64 `json:"server_packets_per_s,omitempty"`
+	ServerCPUUsPerPacket  float64 `json:"server_cpu_us_per_packet,omitempty"`
+	ServerAllocsPerPacket float64 `json:"server_allocs_per_packet,omitempty"`
+	// Per receiver: packets per second and server CPU in % of a core.
+	ServerPacketsPerRecv float64 `json:"server_packets_per_s_per_receiver,omitempty"`
+	ServerCPUPerRecv     float64 `json:"server_cpu_pct_per_receiver,omitempty"`
+	BenchCPU             float64 `json:"bench_cpu_pct"` // the load generator itself, % of one core
+	OtherCPU             float64 `json:"other_cpu_pct"` // everything else on the machine (other users' work), % of one core
+	LoadAvg              string  `json:"load_average"`  // at the end of the window
 
 	VideoEncoders  int    `json:"video_encoders"`
 	AudioEncoders  int    `json:"audio_encoders,omitempty"`
@@ -113,6 +124,11 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 			v, a := m.pub.SentBytes()
 			up0[i] = v + a
 		}
+	}
+	var st0 ServerStats
+	var st0err error = errNoStats
+	if e.hasStats {
+		st0, st0err = e.api.Stats(ctx)
 	}
 	now := e.clock.Now()
 	s0, _ := ReadProc(e.serverPID, now)
@@ -281,10 +297,36 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	if e.hasStats {
 		if st, err := e.api.Stats(ctx); err == nil {
 			w.VideoEncoders, w.AudioEncoders, w.EncodersSource = st.VideoEncoders, st.AudioEncoders, "server /api/v1/stats"
+			if st0err == nil {
+				w.perPacket(st0, st, s1.CPU-s0.CPU, secs, s0.Readable && s1.Readable)
+			}
 		}
+	}
+	if w.Receivers > 0 && w.ServerCPU > 0 {
+		w.ServerCPUPerRecv = round(w.ServerCPU/float64(w.Receivers), 3)
 	}
 	w.Healthy = w.Receivers > 0 && w.FPSP10 >= 0.9*SourceFPS && ctx.Err() == nil
 	return w
+}
+
+// perPacket fills the per-packet figures from two readings of the server's
+// counters around the window. The stats are read just outside the /proc
+// window, so packets and CPU cover the same span to within an HTTP call.
+func (w *Window) perPacket(a, b ServerStats, cpu time.Duration, secs float64, cpuKnown bool) {
+	if b.PacketsSent <= a.PacketsSent || secs <= 0 {
+		return
+	}
+	pkts := float64(b.PacketsSent - a.PacketsSent)
+	w.ServerPacketsPerSec = round(pkts/secs, 0)
+	if w.Receivers > 0 {
+		w.ServerPacketsPerRecv = round(pkts/secs/float64(w.Receivers), 1)
+	}
+	if cpuKnown && cpu > 0 {
+		w.ServerCPUUsPerPacket = round(float64(cpu)/float64(time.Microsecond)/pkts, 1)
+	}
+	if b.HeapAllocs >= a.HeapAllocs && b.HeapAllocs > 0 {
+		w.ServerAllocsPerPacket = round(float64(b.HeapAllocs-a.HeapAllocs)/pkts, 2)
+	}
 }
 
 func mean(v []float64) float64 {
