@@ -84,12 +84,12 @@ func TestPlaywrightJourney(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expect, err := expectedTexts()
+	de := person{Name: "Jana Schmidt", Email: "jana.schmidt@example.org", Lang: "de"}
+	ar := person{Name: "ليلى حداد", Email: "layla.haddad@example.org", Lang: "ar"}
+	expect, err := expectedTexts(de, ar)
 	if err != nil {
 		t.Fatal(err)
 	}
-	de := person{Name: "Jana Schmidt", Email: "jana.schmidt@example.org", Lang: "de"}
-	ar := person{Name: "ليلى حداد", Email: "layla.haddad@example.org", Lang: "ar"}
 	cfg := map[string]any{
 		"base":     srv.base,
 		"control":  ctl,
@@ -238,17 +238,18 @@ func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string)
 
 // expectedTexts are the catalogue's texts the pages must show, so the script
 // checks what the user reads without copying translations.
-func expectedTexts() (map[string]map[string]string, error) {
+func expectedTexts(people ...person) (map[string]map[string]string, error) {
 	cat, err := i18n.New()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]map[string]string{}
-	for _, lang := range []string{"de", "ar"} {
-		loc := cat.Localizer(lang)
-		out[lang] = map[string]string{
+	for _, p := range people {
+		loc := cat.Localizer(p.Lang)
+		out[p.Lang] = map[string]string{
 			"dir":       loc.Dir(),
 			"booked":    loc.T("book_confirmed_title", nil),
+			"mailed":    loc.T("book_confirmed_text", map[string]any{"Email": p.Email}),
 			"recording": loc.T("wait_recording_title", nil),
 			"survey":    loc.T("survey_title", nil),
 			"thanks":    loc.T("thanks_survey", nil),
