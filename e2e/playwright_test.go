@@ -183,8 +183,9 @@ func playwrightTools(t *testing.T) (node, script string) {
 
 // runJourneyScript runs the node script with cfg on its standard input,
 // streams its output into the test log and returns the result it prints
-// after "RESULT ". The script and its browsers form one process group that
-// is killed when the script overruns its deadline or the test ends.
+// after "RESULT ". Past its deadline the script gets SIGTERM, on which
+// Playwright closes its browsers, then SIGKILL; any Chromium still running
+// from the script's temporary directory is killed afterwards.
 func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string) (journeyResult, error) {
 	var res journeyResult
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
@@ -192,15 +193,14 @@ func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string)
 	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Stdin = bytes.NewReader(cfg)
 	// Playwright's temporary browser profiles land in the test's own
-	// directory, so they are removed even if a browser is killed.
+	// directory: removed with it, and they name the browsers to clean up.
 	tmp := filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return res, err
 	}
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "FORCE_COLOR=0") // plain error messages in the log
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return res, err
@@ -209,7 +209,7 @@ func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string)
 	if err := cmd.Start(); err != nil {
 		return res, fmt.Errorf("start %s %s: %w", node, script, err)
 	}
-	defer func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }() // any browser left behind
+	defer killLeftovers(t, tmp)
 	var result string
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -223,7 +223,7 @@ func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string)
 	}
 	if err := cmd.Wait(); err != nil {
 		if ctx.Err() != nil {
-			return res, fmt.Errorf("journey script overran its deadline and was killed: %w", err)
+			return res, fmt.Errorf("journey script overran its deadline and was stopped: %w", err)
 		}
 		return res, fmt.Errorf("journey script failed (see the log above): %w", err)
 	}
@@ -234,6 +234,25 @@ func runJourneyScript(t *testing.T, node, script string, cfg []byte, dir string)
 		return res, fmt.Errorf("journey script's result %q: %w", result, err)
 	}
 	return res, nil
+}
+
+// killLeftovers kills, by pid, every process whose command line names dir:
+// the Chromium processes (profile under dir) of a script that was killed
+// before it could close them. Playwright starts each browser in its own
+// process group, so they would outlive the script otherwise.
+func killLeftovers(t *testing.T, dir string) {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte(dir)) {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscanf(p, "/proc/%d/cmdline", &pid); err == nil && pid != os.Getpid() {
+			t.Logf("killing left-over process %d: %.120s", pid, bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // expectedTexts are the catalogue's texts the pages must show, so the script
