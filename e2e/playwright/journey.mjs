@@ -5,7 +5,9 @@
 // in a browser and asserts what they see; it prints progress lines and, at
 // the end, one "RESULT {json}" line for the Go side's database checks.
 //
-// playwright-core (no bundled browsers) drives Debian's /usr/bin/chromium;
+// playwright-core (no bundled browsers) drives Debian's /usr/bin/chromium
+// through chromium.launch({executablePath}); 1.65.1, the newest, works with
+// Debian 12's Chromium 156 and needs Node.js 20 or newer.
 // scripts/install-deps.sh --test installs it into e2e/node_modules.
 import { chromium } from 'playwright-core';
 import { mkdtempSync } from 'node:fs';
