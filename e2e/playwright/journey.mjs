@@ -144,14 +144,19 @@ async function book(page, who, opts) {
   await page.selectOption('#lang_conv', who.lang);
   await page.click('#show');
   await page.waitForSelector('#grid');
-  if (opts.nextMonth) {
-    await page.click('#next');
+  // next goes to the next month and waits until that page is there (the
+  // current one has a #grid too).
+  const next = async () => {
+    const href = new URL(await page.getAttribute('#next', 'href'), base).href;
+    await Promise.all([page.waitForURL(href), page.click('#next')]);
     await page.waitForSelector('#grid');
+  };
+  if (opts.nextMonth) {
+    await next();
   }
   // The current month may have no free day left (its last evening).
   for (let i = 0; i < 2 && await page.locator('#grid a.day.free').count() === 0; i++) {
-    await page.click('#next');
-    await page.waitForSelector('#grid');
+    await next();
   }
   check(await page.locator('#grid a.day.free').count() > 0, `${who.lang}: no free day in the calendar`);
   await page.locator('#grid a.day.free').first().click();
