@@ -11,6 +11,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/nahbar/nahbar/internal/pionlog"
@@ -52,6 +53,11 @@ const (
 	gccMinBitrate     = 20_000
 	gccMaxBitrate     = 3_000_000
 )
+
+// nackHistory is how many sent video packets each receiver's NACK responder
+// keeps (a power of two): 256 is about 5 s at the top tier (~50 packets/s),
+// 10 s at the lowest.
+const nackHistory = 256
 
 // bweHandoff carries the bandwidth estimator pion's cc interceptor creates
 // inside NewPeerConnection back to the caller: the factory is shared by all
@@ -121,7 +127,11 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 		reg.Add(nacks)
 	}
 	// NACK generator (for what we receive) and responder (for what we send).
-	if err := webrtc.ConfigureNack(me, reg); err != nil {
+	// The responder keeps a copy of every video packet it sent, per receiver:
+	// pion's default of 1024 is 1.5 MB per attendee of a group session;
+	// nackHistory packets are seconds of video at any tier, far more than a
+	// retransmission that still helps (one RTT, a few hundred ms).
+	if err := webrtc.ConfigureNackWithOptions(me, reg, nil, nack.ResponderSize(nackHistory)); err != nil {
 		return nil, nil, fmt.Errorf("configure nack: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

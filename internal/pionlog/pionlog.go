@@ -41,13 +41,21 @@ func (l logger) logf(level slog.Level, format string, args ...any) {
 	}
 }
 
-func (l logger) Trace(msg string)                  { l.logf(slog.LevelDebug-4, "%s", msg) }
+// logs is logf for a plain message: no variadic argument, so a disabled level
+// allocates nothing (ICE traces every keepalive check of every peer).
+func (l logger) logs(level slog.Level, msg string) {
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, msg)
+	}
+}
+
+func (l logger) Trace(msg string)                  { l.logs(slog.LevelDebug-4, msg) }
 func (l logger) Tracef(format string, args ...any) { l.logf(slog.LevelDebug-4, format, args...) }
-func (l logger) Debug(msg string)                  { l.logf(slog.LevelDebug, "%s", msg) }
+func (l logger) Debug(msg string)                  { l.logs(slog.LevelDebug, msg) }
 func (l logger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
-func (l logger) Info(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
+func (l logger) Info(msg string)                   { l.logs(slog.LevelDebug, msg) }
 func (l logger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l logger) Warn(msg string)                   { l.logf(l.warn, "%s", msg) }
+func (l logger) Warn(msg string)                   { l.logs(l.warn, msg) }
 func (l logger) Warnf(format string, args ...any)  { l.logf(l.warn, format, args...) }
-func (l logger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
+func (l logger) Error(msg string)                  { l.logs(slog.LevelError, msg) }
 func (l logger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }

@@ -36,3 +36,13 @@ func TestLevels(t *testing.T) {
 		})
 	}
 }
+
+// TestDisabledTraceAllocatesNothing: ICE traces every keepalive of every
+// peer; with tracing off that must cost no allocation.
+func TestDisabledTraceAllocatesNothing(t *testing.T) {
+	l := New(slog.New(slog.NewTextHandler(&bytes.Buffer{}, &slog.HandlerOptions{Level: slog.LevelInfo}))).NewLogger("ice")
+	msg := strings.Repeat("Checking keepalive ", 2) // not a constant, as pion's messages may be
+	if n := testing.AllocsPerRun(100, func() { l.Trace(msg) }); n != 0 {
+		t.Errorf("%.0f allocations per disabled Trace", n)
+	}
+}
