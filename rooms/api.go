@@ -131,9 +131,22 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 	// pion's default of 1024 is 1.5 MB per attendee of a group session;
 	// nackHistory packets are seconds of video at any tier, far more than a
 	// retransmission that still helps (one RTT, a few hundred ms).
-	if err := webrtc.ConfigureNackWithOptions(me, reg, nil, nack.ResponderSize(nackHistory)); err != nil {
-		return nil, nil, fmt.Errorf("configure nack: %w", err)
+	//
+	// The generator is wrapped so that its 10 Hz loop starts only on a
+	// PeerConnection that receives media: a receive-only attendee has nothing
+	// to NACK, and 300 idle tickers are 3000 wakeups a second.
+	generator, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, nil, fmt.Errorf("configure nack generator: %w", err)
 	}
+	responder, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
+	if err != nil {
+		return nil, nil, fmt.Errorf("configure nack responder: %w", err)
+	}
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+	reg.Add(responder)
+	reg.Add(lazyFactory{generator})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, nil, fmt.Errorf("configure rtcp reports: %w", err)
 	}
@@ -152,6 +165,46 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	return api, closer, nil
+}
+
+// lazyFactory makes interceptors whose RTCP writer is bound only when the
+// PeerConnection gets its first remote stream (see lazyReceiver).
+type lazyFactory struct{ inner interceptor.Factory }
+
+func (f lazyFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i, err := f.inner.NewInterceptor(id)
+	if err != nil {
+		return nil, err
+	}
+	return &lazyReceiver{Interceptor: i}, nil
+}
+
+// lazyReceiver defers an interceptor's BindRTCPWriter, where pion's NACK
+// generator starts its ticker goroutine, to the first BindRemoteStream. The
+// wrapped interceptor must return the writer it is given unchanged (the
+// generator does: it only keeps it to send NACKs).
+type lazyReceiver struct {
+	interceptor.Interceptor
+	mu     sync.Mutex
+	writer interceptor.RTCPWriter
+	bound  bool
+}
+
+func (l *lazyReceiver) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writer = w
+	return w
+}
+
+func (l *lazyReceiver) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	l.mu.Lock()
+	if !l.bound && l.writer != nil {
+		l.bound = true
+		l.Interceptor.BindRTCPWriter(l.writer)
+	}
+	l.mu.Unlock()
+	return l.Interceptor.BindRemoteStream(info, r)
 }
 
 func settingEngine(cfg Config) (webrtc.SettingEngine, io.Closer, error) {
