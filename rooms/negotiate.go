@@ -8,7 +8,7 @@ import (
 
 	"github.com/nahbar/nahbar/codec"
 
-	"github.com/pion/rtcp"
+	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -227,14 +227,21 @@ func receiverCodec(offer string) codec.Kind {
 func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 	buf := make([]byte, 1500)
 	for {
-		n, _, err := s.Read(buf)
+		n, attrs, err := s.Read(buf)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				p.log.Debug("rtcp read ended", "err", err)
 			}
 			return
 		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
+		if attrs == nil {
+			attrs = interceptor.Attributes{}
+		}
+		// The interceptors (NACK responder, congestion control) have parsed
+		// these packets already and left them in the attributes: parsing a
+		// receiver's transport-wide feedback again, ten times a second per
+		// attendee, was a good part of the RTCP path's cost.
+		pkts, err := attrs.GetRTCPPackets(buf[:n])
 		if err != nil {
 			continue // RTCP from the browser's stack; nothing the user can fix
 		}
