@@ -283,7 +283,7 @@ func (c *console) waitingHTML(tr *consoleText, csrf string, apptID uint) (templa
 		d.Entries = append(d.Entries, waitRow{ID: e.ID, Name: e.Name, Role: tr.T("role_" + e.Role),
 			Since: strconv.Itoa(mins), Browser: browser,
 			Camera: tr.T("console.device." + deviceWord(e.Device.Camera)), Mic: tr.T("console.device." + deviceWord(e.Device.Microphone)),
-			Connection: e.Device.Connection, CameraOK: e.Device.Camera == DeviceOK, MicOK: e.Device.Microphone == DeviceOK,
+			Connection: connectionText(tr, e.Device.Connection), CameraOK: e.Device.Camera == DeviceOK, MicOK: e.Device.Microphone == DeviceOK,
 			CheckPassed: e.Device.CheckPassed})
 	}
 	var buf bytes.Buffer
@@ -291,6 +291,17 @@ func (c *console) waitingHTML(tr *consoleText, csrf string, apptID uint) (templa
 		return "", 0, fmt.Errorf("render waiting list of appointment %d: %w", apptID, err)
 	}
 	return template.HTML(buf.String()), len(es), nil // #nosec: rendered by html/template
+}
+
+// connectionText translates the grade the device check put first ("good 12.5/3.1 Mbit/s
+// 40 ms") and keeps the measured figures as they are.
+func connectionText(tr *consoleText, s string) string {
+	grade, figures, _ := strings.Cut(s, " ")
+	switch grade {
+	case "good", "fair", "poor", "failed":
+		return strings.TrimSpace(tr.T("console.connection."+grade) + " " + figures)
+	}
+	return s
 }
 
 // deviceWord maps a device state to a message id part; unknown or empty

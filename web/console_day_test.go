@@ -530,3 +530,26 @@ func TestConsoleInvitationLobbyState(t *testing.T) {
 	}
 	consoleMustContain(t, b.get(apptPath(id, "")).body, "<td>admitted</td>")
 }
+
+// TestConnectionText: the device check's grade reaches the advisor in the
+// console's language with the figures unchanged; anything else stays as sent.
+func TestConnectionText(t *testing.T) {
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ lang, in, want string }{
+		{"de", "good 170.5/21.0 Mbit/s 12 ms", "gut 170.5/21.0 Mbit/s 12 ms"},
+		{"de", "failed", "keine Verbindung"},
+		{"en", "poor 0.2/0.1 Mbit/s 900 ms", "very weak 0.2/0.1 Mbit/s 900 ms"},
+		{"ar", "fair", "ضعيف"},
+		{"de", "unbekannt 1 Mbit/s", "unbekannt 1 Mbit/s"},
+		{"de", "", ""},
+	}
+	for _, tt := range tests {
+		tr := &consoleText{loc: cat.Localizer(tt.lang)}
+		if got := connectionText(tr, tt.in); got != tt.want {
+			t.Errorf("%s %q: got %q, want %q", tt.lang, tt.in, got, tt.want)
+		}
+	}
+}
