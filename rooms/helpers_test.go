@@ -18,15 +18,20 @@ import (
 	"github.com/nahbar/nahbar/rooms"
 )
 
-// grants is the in-test Authorizer: a token is valid if it is in the map.
+// grants is the in-test Authorizer: a token is valid if it is in the map
+// (and has no refusal recorded, see refuse).
 type grants struct {
-	mu sync.Mutex
-	m  map[string]rooms.Grant
+	mu   sync.Mutex
+	m    map[string]rooms.Grant
+	errs map[string]error
 }
 
 func (g *grants) Authorize(_ context.Context, token string) (rooms.Grant, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if err := g.errs[token]; err != nil {
+		return rooms.Grant{}, err
+	}
 	gr, ok := g.m[token]
 	if !ok {
 		return rooms.Grant{}, rooms.ErrInvalidToken
@@ -41,6 +46,17 @@ func (g *grants) add(token string, gr rooms.Grant) {
 		g.m = map[string]rooms.Grant{}
 	}
 	g.m[token] = gr
+}
+
+// refuse makes Authorize answer err for token from now on, as a real
+// Authorizer does once the appointment behind the token is over.
+func (g *grants) refuse(token string, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.errs == nil {
+		g.errs = map[string]error{}
+	}
+	g.errs[token] = err
 }
 
 type server struct {

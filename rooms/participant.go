@@ -203,6 +203,8 @@ func (p *Participant) loop(ctx context.Context) string {
 		select {
 		case <-ctx.Done():
 			return ByeShutdown
+		case <-p.room.ended:
+			return ByeEnded
 		case <-p.dead:
 			return ""
 		case in := <-p.in:

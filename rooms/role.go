@@ -59,3 +59,9 @@ type Authorizer interface {
 // ErrInvalidToken is returned (possibly wrapped) by an Authorizer for a
 // forged, unknown or expired token; the client then gets error{invalid_token}.
 var ErrInvalidToken = errors.New("invalid or expired token")
+
+// ErrRoomEnded is returned (possibly wrapped) by an Authorizer for a valid
+// token whose call has been ended (its appointment is done); the client then
+// gets error{room_ended} and can say so instead of "invalid link". It does
+// not wrap ErrInvalidToken, so no fallback lookup treats it as "unknown here".
+var ErrRoomEnded = errors.New("the call has ended")

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,8 @@ type Room struct {
 	actions chan func()
 	stop    chan struct{}
 	done    chan struct{}
+	ended   chan struct{} // closed by Manager.End: every participant says bye{ended}
+	endOnce sync.Once
 	snap    atomic.Pointer[roomStats]
 	sent    *atomic.Uint64 // the Manager's count of RTP packets sent (outputs add to it)
 
@@ -68,6 +71,7 @@ func newRoom(id string, cfg Config, log *slog.Logger, sent *atomic.Uint64) *Room
 		actions:   make(chan func()),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		ended:     make(chan struct{}),
 		videoOuts: map[outKey]*videoOut{},
 		audioOuts: map[mixer.ViewID]*audioOut{},
 		call:      newCallStats(cfg.Now()),

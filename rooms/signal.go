@@ -79,6 +79,7 @@ const (
 	CodeForbidden          ErrorCode = "forbidden"           // the role may not do this (advisor actions); the call goes on
 	CodeNotFound           ErrorCode = "not_found"           // no such participant or chat message; the call goes on
 	CodeRateLimited        ErrorCode = "rate_limited"        // too many chat messages; this one was dropped
+	CodeRoomEnded          ErrorCode = "room_ended"          // the advisor ended this call; the server closes
 )
 
 // Bye reasons.
@@ -87,6 +88,7 @@ const (
 	ByeShutdown      = "shutdown"       // the server is shutting down
 	ByeICEFailed     = "ice_failed"     // the media connection failed and did not recover in time
 	ByeProtocolError = "protocol_error" // the client sent a message that does not decode
+	ByeEnded         = "ended"          // the advisor (or the API) ended the call for everyone (Manager.End)
 )
 
 // Message is one signalling message. It is a flat union: Type says which of

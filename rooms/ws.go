@@ -96,7 +96,10 @@ func (m *Manager) handshake(conn *websocket.Conn, log *slog.Logger) (Grant, Clie
 	}
 	if err != nil {
 		code, text := CodeInvalidToken, "invalid or expired token"
-		if !errors.Is(err, ErrInvalidToken) {
+		switch {
+		case errors.Is(err, ErrRoomEnded):
+			code, text = CodeRoomEnded, "the call has ended"
+		case !errors.Is(err, ErrInvalidToken):
 			code, text = CodeInternal, "could not check the token"
 		}
 		log.Info("join refused", "code", code, "err", err)
