@@ -79,6 +79,10 @@ func (a *api) createRoom(c *gin.Context) {
 
 func (a *api) createParticipant(c *gin.Context) {
 	roomID := c.Param("id")
+	if a.store.Ended(roomID) {
+		jsonError(c, http.StatusConflict, "room_ended", "the call in this room has been ended")
+		return
+	}
 	if _, ok := a.store.Room(roomID); !ok {
 		jsonError(c, http.StatusNotFound, "room_not_found", "no room with this id")
 		return
@@ -111,6 +115,10 @@ func (a *api) createParticipant(c *gin.Context) {
 		jsonError(c, http.StatusNotFound, "room_not_found", "no room with this id")
 		return
 	}
+	if errors.Is(err, rooms.ErrRoomEnded) {
+		jsonError(c, http.StatusConflict, "room_ended", "the call in this room has been ended")
+		return
+	}
 	if err != nil {
 		a.cfg.Logger.Error("issue token", "room", roomID, "err", err)
 		jsonError(c, http.StatusServiceUnavailable, "unavailable", "cannot issue an invitation right now")
@@ -123,6 +131,37 @@ func (a *api) createParticipant(c *gin.Context) {
 		JoinURL:   JoinURL(a.baseURL(c.Request), inv.Token),
 		ExpiresAt: inv.ExpiresAt.UTC(),
 	})
+}
+
+type endRoomResponse struct {
+	ID           string `json:"id"`
+	Ended        bool   `json:"ended"`
+	Participants int    `json:"participants"` // disconnected on this node
+}
+
+// endRoom ends the call in an API room for everyone (bye{ended}); its
+// tokens stop working. Ending an ended room again is harmless. An
+// appointment's call is ended from the console, which also closes the
+// appointment and writes the audit log.
+func (a *api) endRoom(c *gin.Context) {
+	roomID := c.Param("id")
+	if _, ok := appointmentOfRoom(roomID); ok {
+		jsonError(c, http.StatusConflict, "appointment_room", "end an appointment's call from the advisor console")
+		return
+	}
+	if a.store.Ended(roomID) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, endRoomResponse{ID: roomID, Ended: true})
+		return
+	}
+	if _, ok := a.store.Room(roomID); !ok {
+		jsonError(c, http.StatusNotFound, "room_not_found", "no room with this id")
+		return
+	}
+	n := endRoom(c.Request.Context(), a.store, a.cfg.Ender, roomID, a.cfg.Logger)
+	a.cfg.Logger.Info("room ended", "room", roomID, "participants", n, "by", "api")
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, endRoomResponse{ID: roomID, Ended: true, Participants: n})
 }
 
 // baseURL is the configured public URL, or else what the caller used to

@@ -157,12 +157,13 @@ func (c *console) mailInvite(ctx *gin.Context, a storage.Appointment, inv storag
 		TimeZone: c.tenantZone(tenant), AdvisorName: adv.Name, JoinURL: link})
 }
 
-// end marks the appointment done: from now on no invitation of it opens the
-// room. Ending the media session of people still in it needs a rooms API
-// that does not exist yet; they stay until they leave.
+// end marks the appointment done and ends the call: everyone still in the
+// room hears bye{ended} (the citizen's page goes to the survey) and is
+// disconnected, and no link of the appointment opens the room again.
 func (c *console) end(ctx *gin.Context) { c.close(ctx, storage.StatusDone) }
 
-// noShow records that the citizen did not come; the links stop working too.
+// noShow records that the citizen did not come; the links stop working and
+// anyone still in the room (the advisor) is disconnected too.
 func (c *console) noShow(ctx *gin.Context) { c.close(ctx, storage.StatusNoShow) }
 
 func (c *console) close(ctx *gin.Context, to storage.Status) {
@@ -183,6 +184,11 @@ func (c *console) close(ctx *gin.Context, to storage.Status) {
 	for _, e := range c.lobby.Waiting(roomID(a.ID)) {
 		c.lobby.Leave(e.ID)
 	}
+	// The appointment is closed first, so the Authorizer already refuses a
+	// rejoin while the participants are being disconnected.
+	n := endRoom(ctx.Request.Context(), c.cfg.Store, c.cfg.Ender, roomID(a.ID), c.log)
+	c.log.Info("call ended", "appointment", a.ID, "status", to, "participants", n)
+	c.audit(ctx, a.TenantID, "call.end", a.ID)
 	seeOther(ctx, back(ctx, a.ID))
 }
 

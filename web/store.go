@@ -74,6 +74,9 @@ type Store struct {
 	mu     sync.Mutex
 	rooms  map[string]Room
 	tokens map[[sha256.Size]byte]tokenEntry
+	// ended maps an ended room to when its last token expires: until then
+	// its tokens are refused with rooms.ErrRoomEnded; then sweep forgets it.
+	ended map[string]time.Time
 }
 
 type tokenEntry struct {
@@ -106,6 +109,7 @@ func NewStore(cfg StoreConfig) *Store {
 		directory: cfg.Directory,
 		rooms:     make(map[string]Room),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry),
+		ended:     make(map[string]time.Time),
 	}
 }
 
@@ -180,6 +184,9 @@ func (s *Store) Issue(roomID string, role rooms.Role, displayName string, ttl ti
 func (s *Store) addToken(roomID string, sum [sha256.Size]byte, entry tokenEntry, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ended := s.ended[roomID]; ended {
+		return fmt.Errorf("issue token for room %s: %w", roomID, rooms.ErrRoomEnded)
+	}
 	if _, ok := s.rooms[roomID]; !ok {
 		return fmt.Errorf("issue token for room %s: %w", roomID, ErrRoomNotFound)
 	}
@@ -212,6 +219,9 @@ func (s *Store) Authorize(_ context.Context, token string) (rooms.Grant, error) 
 		delete(s.tokens, sum)
 		return rooms.Grant{}, fmt.Errorf("authorize: token expired at %s: %w", e.expiresAt.UTC().Format(time.RFC3339), rooms.ErrInvalidToken)
 	}
+	if _, ended := s.ended[e.grant.RoomID]; ended {
+		return rooms.Grant{}, fmt.Errorf("authorize: room %s: %w", e.grant.RoomID, rooms.ErrRoomEnded)
+	}
 	return e.grant, nil
 }
 
@@ -227,6 +237,11 @@ func (s *Store) sweepLocked(now time.Time) {
 	for k, e := range s.tokens {
 		if !now.Before(e.expiresAt) {
 			delete(s.tokens, k)
+		}
+	}
+	for id, until := range s.ended {
+		if !now.Before(until) {
+			delete(s.ended, id)
 		}
 	}
 }
@@ -251,4 +266,34 @@ func (s *Store) randomString(n int) (string, error) {
 		return "", fmt.Errorf("read random: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// EndRoom records that the call in room id was ended: the room leaves the
+// directory (freeing its place under MaxRooms), no new tokens are issued for
+// it, and its tokens are refused with rooms.ErrRoomEnded until they expire.
+// It returns whether the room was known here.
+func (s *Store) EndRoom(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, known := s.rooms[id]
+	delete(s.rooms, id)
+	until := s.now()
+	for _, e := range s.tokens {
+		if e.grant.RoomID == id && e.expiresAt.After(until) {
+			until = e.expiresAt
+			known = true
+		}
+	}
+	if known {
+		s.ended[id] = until.Add(time.Minute) // outlives its tokens, so none of them is "unknown"
+	}
+	return known
+}
+
+// Ended reports whether room id was ended (EndRoom) and still has live tokens.
+func (s *Store) Ended(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ended[id]
+	return ok
 }

@@ -30,6 +30,7 @@ func InvitationLobbyID(invitationID uint) string {
 type Invitations interface {
 	InvitationByToken(ctx context.Context, token string) (storage.Invitation, storage.Appointment, error)
 	AuthorizeInvitation(ctx context.Context, token string) (storage.Invitation, storage.Appointment, error)
+	Appointment(ctx context.Context, id uint) (storage.Appointment, error)
 }
 
 // StoreAuthorizer is the rooms.Authorizer of a server with storage: a token
@@ -64,12 +65,22 @@ var ErrNotAdmitted = fmt.Errorf("not admitted from the waiting room yet: %w", ro
 func (a *StoreAuthorizer) Authorize(ctx context.Context, token string) (rooms.Grant, error) {
 	if a.mem != nil {
 		g, err := a.mem.Authorize(ctx, token)
-		if err == nil || !errors.Is(err, rooms.ErrInvalidToken) {
+		if err == nil {
+			// The advisor's link of an appointment: only while it is booked.
+			if err := a.CheckRoom(ctx, g.RoomID); err != nil {
+				return rooms.Grant{}, err
+			}
+			return g, nil
+		}
+		if !errors.Is(err, rooms.ErrInvalidToken) {
 			return g, err
 		}
 	}
 	inv, appt, err := a.inv.AuthorizeInvitation(ctx, token)
 	if err != nil {
+		if errors.Is(err, storage.ErrTokenExpired) && a.endedAppointment(ctx, token) {
+			return rooms.Grant{}, fmt.Errorf("authorize stored invitation: %v: %w", err, rooms.ErrRoomEnded)
+		}
 		if isTokenError(err) {
 			return rooms.Grant{}, fmt.Errorf("authorize stored invitation: %v: %w", err, rooms.ErrInvalidToken)
 		}
@@ -90,6 +101,56 @@ func (a *StoreAuthorizer) Authorize(ctx context.Context, token string) (rooms.Gr
 		}
 		return grant, nil
 	}
+}
+
+// CheckRoom refuses joins of a room whose call is over: an API room ended
+// with EndRoom, or an appointment's room once the appointment is done or a
+// no-show (rooms.ErrRoomEnded), or cancelled (rooms.ErrInvalidToken). Other
+// rooms pass. A cluster calls it for grants it got from another node.
+func (a *StoreAuthorizer) CheckRoom(ctx context.Context, roomID string) error {
+	if a.mem != nil && a.mem.Ended(roomID) {
+		return fmt.Errorf("room %s: %w", roomID, rooms.ErrRoomEnded)
+	}
+	id, ok := appointmentOfRoom(roomID)
+	if !ok {
+		return nil
+	}
+	appt, err := a.inv.Appointment(ctx, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("room %s: no such appointment: %w", roomID, rooms.ErrInvalidToken)
+	case err != nil:
+		return fmt.Errorf("check room %s: %w", roomID, err)
+	}
+	switch appt.Status {
+	case storage.StatusBooked:
+		return nil
+	case storage.StatusDone, storage.StatusNoShow:
+		return fmt.Errorf("room %s: appointment is %s: %w", roomID, appt.Status, rooms.ErrRoomEnded)
+	default:
+		return fmt.Errorf("room %s: appointment is %s: %w", roomID, appt.Status, rooms.ErrInvalidToken)
+	}
+}
+
+// endedAppointment reports whether token is a real invitation whose
+// appointment has been held and closed (done or no-show): its holder hears
+// "the call has ended" rather than "invalid link".
+func (a *StoreAuthorizer) endedAppointment(ctx context.Context, token string) bool {
+	_, appt, err := a.inv.InvitationByToken(ctx, token)
+	return err == nil && (appt.Status == storage.StatusDone || appt.Status == storage.StatusNoShow)
+}
+
+// appointmentOfRoom is the inverse of AppointmentRoomID.
+func appointmentOfRoom(roomID string) (uint, bool) {
+	rest, ok := strings.CutPrefix(roomID, "appt-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(rest, 10, 0)
+	if err != nil || n == 0 || strconv.FormatUint(n, 10) != rest {
+		return 0, false
+	}
+	return uint(n), true
 }
 
 // isTokenError reports whether err is one of storage's answers about the

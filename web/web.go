@@ -53,6 +53,10 @@ type Config struct {
 	// Live is the media side's snapshot (the one /metrics reads) for the
 	// admins' live operations view; nil: the view says it is not wired.
 	Live metrics.Source
+	// Ender ends a call for everyone in it (console "End call", the API's
+	// POST /rooms/:id/end). Nil: the Signaller, when it can (a single node's
+	// *rooms.Manager); a cluster passes one that reaches the room's node.
+	Ender RoomEnder
 	// Events counts bookings, failed logins and admission waits for
 	// /metrics; nil counts nothing.
 	Events *metrics.Events
@@ -100,6 +104,11 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	if sig == nil {
 		return nil, errors.New("web: a Signaller (rooms.Manager) is required")
 	}
+	if cfg.Ender == nil {
+		if e, ok := sig.(RoomEnder); ok {
+			cfg.Ender = e
+		}
+	}
 	if gin.Mode() == gin.DebugMode {
 		gin.SetMode(gin.ReleaseMode) // no route dump on stdout; we log through slog
 	}
@@ -144,6 +153,7 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	v1 := r.Group("/api/v1", requireAPIKey(cfg.APIKey), limitBody(cfg.MaxBodyBytes))
 	v1.POST("/rooms", api.createRoom)
 	v1.POST("/rooms/:id/participants", api.createParticipant)
+	v1.POST("/rooms/:id/end", api.endRoom)
 	v1.GET("/stats", serveStats(sig))
 	return r, nil
 }
