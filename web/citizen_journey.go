@@ -96,6 +96,12 @@ func (c *citizen) call(g *gin.Context) {
 	if role != rooms.RoleAttendee {
 		data.WaitingRoom = "/i/" + token + "/wait"
 	}
+	// When the advisor ends the call: the citizen answers the survey, the
+	// others see a short page; both say who ended it.
+	data.AfterEnd = "/thanks?ended=1&lang=" + loc.Lang()
+	if role == rooms.RoleCitizen {
+		data.AfterEnd = "/i/" + token + "/survey?ended=1&lang=" + loc.Lang()
+	}
 	g.Header("Cache-Control", "no-store")
 	g.Header("Content-Language", loc.Lang())
 	c.join.render(g, c.join.tmpl, http.StatusOK, data)
@@ -103,6 +109,7 @@ func (c *citizen) call(g *gin.Context) {
 
 // surveyView is the survey form's state after a failed submit.
 type surveyView struct {
+	Ended     bool // the advisor ended the call (the call page came here on bye{ended})
 	Error     string
 	Already   bool
 	FreeText  string
@@ -122,7 +129,8 @@ func (c *citizen) survey(g *gin.Context) {
 	if !ok {
 		return
 	}
-	c.render(g, http.StatusOK, "survey", page{L: loc, Brand: b, Token: g.Param("token"), Data: surveyView{Questions: surveyQuestions}})
+	c.render(g, http.StatusOK, "survey", page{L: loc, Brand: b, Token: g.Param("token"),
+		Data: surveyView{Questions: surveyQuestions, Ended: g.Query("ended") == "1"}})
 }
 
 // surveyInvitation is like invitation but lets an ended appointment through:
@@ -200,10 +208,11 @@ func (c *citizen) submitSurvey(g *gin.Context) {
 }
 
 // thanksView says whether the survey was answered.
-type thanksView struct{ Survey bool }
+type thanksView struct{ Survey, Ended bool }
 
-// thanks carries no token: nothing on it links back to the appointment.
+// thanks carries no token: nothing on it links back to the appointment. With
+// ended=1 it is the short page of a non-citizen whose call the advisor ended.
 func (c *citizen) thanks(g *gin.Context) {
 	loc := c.localizer(g, "")
-	c.render(g, http.StatusOK, "thanks", page{L: loc, Data: thanksView{Survey: g.Query("survey") == "1"}})
+	c.render(g, http.StatusOK, "thanks", page{L: loc, Data: thanksView{Survey: g.Query("survey") == "1", Ended: g.Query("ended") == "1"}})
 }

@@ -228,3 +228,47 @@ func TestAPIEndRoom(t *testing.T) {
 		t.Errorf("end of an appointment's room through the API: %d, want 409", code)
 	}
 }
+
+// TestCallPageAfterEnd: the citizen's call page sends the citizen to the
+// survey and everyone else to a short page when the advisor ends the call,
+// and both say who ended it in the page's language (German, Arabic).
+func TestCallPageAfterEnd(t *testing.T) {
+	s := newCitizenServer(t)
+	ctx := t.Context()
+	token := s.seeded.JoinToken
+	body := s.do(call{method: "GET", path: "/i/" + token + "/call?lang=de"}).Body.String()
+	want := `data-after-end="/i/` + token + `/survey?ended=1&amp;lang=de"`
+	if !strings.Contains(body, want) {
+		t.Errorf("citizen's call page lacks %s", want)
+	}
+	if !strings.Contains(body, "call_ended_by_advisor") || !strings.Contains(body, "Ihre Ansprechperson hat das Gespräch beendet.") {
+		t.Error("call page's texts lack call_ended_by_advisor in German")
+	}
+	_, interp, err := s.db.Invite(ctx, s.seeded.Advisor.ID, storage.NewInvitation{AppointmentID: s.seeded.Appointment.ID,
+		Role: storage.InviteInterpreter, DisplayName: "Dolmetscherin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = s.do(call{method: "GET", path: "/i/" + interp + "/call?lang=ar"}).Body.String()
+	if want := `data-after-end="/thanks?ended=1&amp;lang=ar"`; !strings.Contains(body, want) {
+		t.Errorf("interpreter's call page lacks %s", want)
+	}
+
+	if err := s.db.SetAppointmentStatus(ctx, s.seeded.Advisor.ID, s.seeded.Appointment.ID, storage.StatusDone); err != nil {
+		t.Fatal(err)
+	}
+	rec := s.do(call{method: "GET", path: "/i/" + token + "/survey?ended=1&lang=de"})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `<p id="ended" class="notice" role="status">Ihre Ansprechperson hat das Gespräch beendet.</p>`) {
+		t.Errorf("survey after the end: %d, lacks the German notice:\n%s", rec.Code, rec.Body)
+	}
+	rec = s.do(call{method: "GET", path: "/thanks?ended=1&lang=ar"})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "أنهى مستشاركم المحادثة.") || !strings.Contains(rec.Body.String(), `dir="rtl"`) {
+		t.Errorf("ended page in Arabic: %d\n%s", rec.Code, rec.Body)
+	}
+	// The links no longer open the room, and say why.
+	for name, tok := range map[string]string{"citizen": token, "interpreter": interp} {
+		if _, err := s.auth.Authorize(ctx, tok); !errors.Is(err, rooms.ErrRoomEnded) {
+			t.Errorf("%s's link after the end: %v, want ErrRoomEnded", name, err)
+		}
+	}
+}

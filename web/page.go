@@ -42,6 +42,8 @@ type joinData struct {
 	AutoJoin    bool
 	AfterLeave  string
 	WaitingRoom string
+	// AfterEnd is where the page goes when the advisor ends the call.
+	AfterEnd string
 }
 
 // T is message id in the page's language, or fallback on pages without one
@@ -56,7 +58,7 @@ func (d joinData) T(id, fallback string) string {
 // callTexts are the call page's status and button texts the script shows
 // in the page's language.
 var callTexts = []string{"loading", "check_all_ok", "call_connected", "call_recording_notice", "call_reconnecting",
-	"call_reconnect_failed", "call_ended", "call_mute", "call_unmute", "call_muted", "call_microphone_on",
+	"call_reconnect_failed", "call_ended", "call_ended_by_advisor", "call_mute", "call_unmute", "call_muted", "call_microphone_on",
 	"call_camera_off", "call_camera_on", "call_camera_is_off", "call_camera_is_on",
 	// issue 5: quality, paused video, screen, chat, group sessions, status.
 	"call_video_paused", "call_video_paused_budget", "call_video_resumed", "call_data_saver", "call_quality_high",

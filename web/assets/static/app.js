@@ -20,6 +20,9 @@
   const autoJoin = main.dataset.autojoin === 'on';
   const afterLeave = main.dataset.afterLeave || '';
   const waitingRoom = main.dataset.waitingRoom || '';
+  // Where to go when the advisor ends the call: the survey for a citizen, a
+  // short "the call has ended" page for the others; empty: say it here.
+  const afterEnd = main.dataset.afterEnd || '';
   // Texts in the page's language (citizen journey); English otherwise.
   const texts = main.dataset.i18n ? JSON.parse(main.dataset.i18n) : {};
   const tr = (id, english) => texts[id] || english;
@@ -42,7 +45,7 @@
 
   // All mutable state lives here; window.nahbar exposes it read-only.
   const s = {
-    state: 'idle', // idle, preview, connecting, connected, reconnecting, left, error
+    state: 'idle', // idle, preview, connecting, connected, reconnecting, left, ended, error
     ws: null,
     pc: null,
     participantId: '',
@@ -104,6 +107,7 @@
 
   const errorText = {
     invalid_token: 'This invitation link is not valid or has expired. Please ask the office that invited you for a new link.',
+    room_ended: 'The advisor has ended the call.',
     unsupported_version: 'The video service has been updated. Please reload this page.',
     server_closing: 'The video service is restarting. We will reconnect you in a moment.',
     bad_sdp: 'Your browser and the video service could not agree on how to connect. Please try a current version of Chrome, Edge, Firefox or Safari.',
@@ -112,7 +116,7 @@
     internal: 'Something went wrong on our side. We will try again.',
   };
   // Codes after which trying again cannot help.
-  const fatalCodes = new Set(['invalid_token', 'unsupported_version']);
+  const fatalCodes = new Set(['invalid_token', 'unsupported_version', 'room_ended']);
   // Codes the call survives: show them, keep going.
   const softCodes = new Set(['bad_candidate', 'bad_media']);
   // Codes only a developer can act on. An undecodable message is followed
@@ -299,6 +303,10 @@
       return;
     }
     const text = errorText[code] || 'Something went wrong. We will try again.';
+    if (code === 'room_ended') {
+      onEnded(); // e.g. a reload after the advisor ended the call
+      return;
+    }
     if (code === 'invalid_token' && waitingRoom) {
       stopCall();
       location.assign(waitingRoom); // not (or no longer) admitted
@@ -328,12 +336,33 @@
     switch (reason) {
       case 'left':
         return; // our own leave; already handled
+      case 'ended':
+        onEnded();
+        return;
       case 'shutdown':
         reconnect(tr('call_reconnecting', 'The video service is restarting. We will reconnect you in a moment.'));
         return;
       default:
         reconnect(tr('call_reconnecting', 'The connection was lost. Reconnecting…'));
     }
+  }
+
+  // onEnded: the advisor ended the call for everyone (bye{ended}, or a
+  // rejoin refused with room_ended). No reconnect: camera and microphone go
+  // off, and the page says so in its language and moves on (afterEnd).
+  function onEnded() {
+    stopCall();
+    if (s.local) {
+      s.local.getTracks().forEach((t) => t.stop());
+      s.local = null;
+    }
+    setState('ended', tr('call_ended_by_advisor', 'The advisor has ended the call.'));
+    if (afterEnd) {
+      location.assign(afterEnd);
+      return;
+    }
+    showPrejoin();
+    el.join.disabled = true;
   }
 
   // ---- WebRTC ----
