@@ -41,6 +41,7 @@ type clusterNode struct {
 	agentDone chan struct{}
 	passed    passedGrants  // grants relayed by gateways, for the join that follows
 	stopLobby func()        // ends the lobby's replication; nil on one node
+	stopEnd   func()        // ends the subscription to other nodes' room ends; nil on one node
 	drained   chan struct{} // closed when a drain finished: serve exits
 	drainOnce sync.Once
 }
@@ -188,6 +189,9 @@ func (n *clusterNode) leave() {
 func (n *clusterNode) close() {
 	if n.stopLobby != nil {
 		n.stopLobby()
+	}
+	if n.stopEnd != nil {
+		n.stopEnd()
 	}
 	if n.rdb != nil {
 		_ = n.rdb.Close()

@@ -52,7 +52,20 @@ func (n *clusterNode) grant(ctx context.Context, local rooms.Authorizer, token s
 	if err := json.Unmarshal(b, &shared); err != nil {
 		return rooms.Grant{}, fmt.Errorf("authorize: shared grant: %w", err)
 	}
+	// Another node issued it (e.g. the advisor's link): its room may have
+	// been ended since (an appointment done, an API room ended).
+	if c, ok := local.(roomChecker); ok {
+		if err := c.CheckRoom(ctx, shared.RoomID); err != nil {
+			return rooms.Grant{}, fmt.Errorf("authorize: shared grant: %w", err)
+		}
+	}
 	return shared, nil
+}
+
+// roomChecker is the part of web.StoreAuthorizer that refuses rooms whose
+// call is over, whichever node issued the token.
+type roomChecker interface {
+	CheckRoom(ctx context.Context, roomID string) error
 }
 
 // hostAuthorizer is the rooms.Manager's Authorizer in a cluster: a join is

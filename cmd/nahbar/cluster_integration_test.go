@@ -298,7 +298,7 @@ func TestCluster(t *testing.T) {
 
 	// 7. The waiting room across nodes: two fresh nodes join the one left.
 	n4, n5 := env.start("n4", "dc1", 4), env.start("n5", "dc1", 4)
-	checkWaitingRoomAcrossNodes(t, ctx, db, other, n4, n5)
+	checkWaitingRoomAcrossNodes(t, ctx, db, other, n4, n5, hostOf)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nahbar/nahbar/internal/testpeer"
+	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/storage"
 	"github.com/nahbar/nahbar/web"
 )
@@ -21,7 +24,7 @@ import (
 // one node (the waiting page's event stream), the advisor admits from the
 // console of another, the page hears "admitted", and the citizen's call
 // joins through a third node with the same link.
-func checkWaitingRoomAcrossNodes(t *testing.T, ctx context.Context, db *storage.Store, waitOn, admitOn, joinVia *node) {
+func checkWaitingRoomAcrossNodes(t *testing.T, ctx context.Context, db *storage.Store, waitOn, admitOn, joinVia *node, hostOf func(room string) string) {
 	t.Helper()
 	seeded, err := db.Seed(ctx, storage.Demo{Password: "cluster-demo-password-1"})
 	if err != nil {
@@ -51,26 +54,7 @@ func checkWaitingRoomAcrossNodes(t *testing.T, ctx context.Context, db *storage.
 		close(states)
 	}()
 	// 2. The advisor logs in on admitOn and admits the citizen there.
-	jar, _ := cookiejar.New(nil)
-	advisor := &http.Client{Jar: jar}
-	r, err := advisor.Get(admitOn.url + "/console/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	u, _ := url.Parse(admitOn.url + "/console/login")
-	var loginCSRF string
-	for _, c := range jar.Cookies(u) {
-		if c.Name == "nahbar_login" {
-			loginCSRF = c.Value
-		}
-	}
-	r, err = advisor.PostForm(admitOn.url+"/console/login", url.Values{"email": {storage.DemoAdvisorEmail},
-		"password": {seeded.AdvisorPassword}, "csrf": {loginCSRF}})
-	if err != nil || r.StatusCode != http.StatusOK {
-		t.Fatalf("console login on %s: %v %v", admitOn.id, r, err)
-	}
-	r.Body.Close()
+	advisor := consoleLogin(t, admitOn, seeded.AdvisorPassword)
 	page := fmt.Sprintf("%s/console/appointments/%d", admitOn.url, seeded.Appointment.ID)
 	entry := web.InvitationLobbyID(inv.ID)
 	var csrf string
@@ -88,7 +72,7 @@ func checkWaitingRoomAcrossNodes(t *testing.T, ctx context.Context, db *storage.
 		}
 		return strings.Contains(html, entry) && csrf != "", "entry " + entry + " not on the page"
 	})
-	r, err = advisor.PostForm(page+"/admit", url.Values{"entry": {entry}, "csrf": {csrf}})
+	r, err := advisor.PostForm(page+"/admit", url.Values{"entry": {entry}, "csrf": {csrf}})
 	if err != nil || r.StatusCode != http.StatusOK {
 		t.Fatalf("admit on %s: %v %v", admitOn.id, r, err)
 	}
@@ -113,4 +97,87 @@ func checkWaitingRoomAcrossNodes(t *testing.T, ctx context.Context, db *storage.
 	}
 	defer citizen.close()
 	t.Logf("waiting room: citizen waited on %s, admitted on %s's console, joined through %s", waitOn.id, admitOn.id, joinVia.id)
+
+	// 5. The advisor ends the call on admitOn's console: the citizen, whose
+	// room any node may host, hears bye{ended} and its link joins nowhere.
+	// A console on another node than the room's host, so the end travels.
+	host := hostOf(web.AppointmentRoomID(seeded.Appointment.ID))
+	endOn := admitOn
+	for _, n := range []*node{admitOn, waitOn, joinVia} {
+		if n.id != host {
+			endOn = n
+			break
+		}
+	}
+	endClient, endPage := advisor, page
+	if endOn != admitOn {
+		endClient = consoleLogin(t, endOn, seeded.AdvisorPassword)
+		endPage = fmt.Sprintf("%s/console/appointments/%d", endOn.url, seeded.Appointment.ID)
+	}
+	endCSRF := consoleCSRF(t, endClient, endPage)
+	r, err = endClient.PostForm(endPage+"/end", url.Values{"csrf": {endCSRF}})
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("end on %s: %v %v", endOn.id, r, err)
+	}
+	r.Body.Close()
+	if err := citizen.p.Wait(ctx, func() bool { reason, closed := citizen.p.Bye(); return reason != "" && closed }); err != nil {
+		t.Fatalf("the citizen was not told the call ended: %v", err)
+	}
+	if reason, _ := citizen.p.Bye(); reason != rooms.ByeEnded {
+		t.Fatalf("citizen's bye %q, want %q", reason, rooms.ByeEnded)
+	}
+	for _, via := range []*node{waitOn, admitOn, joinVia} {
+		p, err := testpeer.Dial(ctx, testpeer.Options{URL: via.wsURL(), Token: seeded.JoinToken})
+		if err == nil {
+			p.Close()
+			t.Fatalf("the citizen rejoined through %s after the end", via.id)
+		}
+		if em := (testpeer.ErrorMessage{}); !errors.As(err, &em) || em.Code != string(rooms.CodeRoomEnded) {
+			t.Errorf("rejoin through %s: %v, want %s", via.id, err, rooms.CodeRoomEnded)
+		}
+	}
+	t.Logf("end: ended on %s's console, the citizen's call hosted by %s got bye{ended}", endOn.id, host)
+}
+
+// consoleLogin logs the demo advisor in to n's console like a browser.
+func consoleLogin(t *testing.T, n *node, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	r, err := c.Get(n.url + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	u, _ := url.Parse(n.url + "/console/login")
+	var loginCSRF string
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "nahbar_login" {
+			loginCSRF = ck.Value
+		}
+	}
+	r, err = c.PostForm(n.url+"/console/login", url.Values{"email": {storage.DemoAdvisorEmail},
+		"password": {password}, "csrf": {loginCSRF}})
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("console login on %s: %v %v", n.id, r, err)
+	}
+	r.Body.Close()
+	return c
+}
+
+// consoleCSRF reads the session's CSRF token from a console page.
+func consoleCSRF(t *testing.T, c *http.Client, page string) string {
+	t.Helper()
+	r, err := c.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var sb strings.Builder
+	_, _ = bufio.NewReader(r.Body).WriteTo(&sb)
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(sb.String())
+	if m == nil {
+		t.Fatalf("no CSRF token on %s", page)
+	}
+	return m[1]
 }

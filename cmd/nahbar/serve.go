@@ -109,6 +109,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		closeMedia()
 		return err
 	}
+	ender, err := cl.ender(ctx, mgr, store)
+	if err != nil {
+		closeMedia()
+		return err
+	}
 	mon, err := newMonitoring(mgr, cl)
 	if err != nil {
 		closeMedia()
@@ -121,6 +126,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		Store:           store,
 		Storage:         db,
 		Lobby:           lobby,
+		Ender:           ender,
 		Console:         web.ConsoleConfig{Mailer: mailer},
 		AudioProcessing: cfg.AudioProcessing,
 		Live:            mon,
