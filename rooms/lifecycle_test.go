@@ -72,7 +72,7 @@ func TestJoinLeaveDoesNotLeak(t *testing.T) {
 	if h1 > h0+heapSlack {
 		t.Errorf("heap in use grew from %d to %d bytes after %d cycles (allowed +%d)", h0, h1, cycles, heapSlack)
 	}
-	if st := s.mgr.Stats(); st != (rooms.Stats{}) {
+	if st := s.mgr.Stats(); st != (rooms.Stats{PacketsSent: st.PacketsSent}) { // the packet counter only grows
 		t.Errorf("stats after all left: %+v", st)
 	}
 }
@@ -106,7 +106,7 @@ func TestManagerCloseSaysBye(t *testing.T) {
 			t.Errorf("bye reason %q, want %q", r, rooms.ByeShutdown)
 		}
 	}
-	if st := s.mgr.Stats(); st != (rooms.Stats{}) {
+	if st := s.mgr.Stats(); st != (rooms.Stats{PacketsSent: st.PacketsSent}) { // the packet counter only grows
 		t.Errorf("stats after Close: %+v", st)
 	}
 	s.auth.add("late", rooms.Grant{RoomID: "one", Role: rooms.RoleCitizen})
