@@ -163,7 +163,13 @@ func (c *citizen) bookCalendar(g *gin.Context) {
 	q := readSlotQuery(g)
 	v := bookView{Slug: t.Slug, Zone: t.TimeZone}
 	var err error
-	v.Types, v.Topics, v.Languages, err = c.bookOptions(ctx, t, q)
+	// Until the citizen chooses, the conversation language offered first is
+	// the page's own (not the alphabetically first one).
+	sel := q
+	if sel.Language == "" {
+		sel.Language = loc.Lang()
+	}
+	v.Types, v.Topics, v.Languages, err = c.bookOptions(ctx, t, sel)
 	if err != nil {
 		c.log.Error("booking: options", "err", err)
 		c.render(g, http.StatusInternalServerError, "error", page{L: loc, Brand: b, Data: errorPage{Message: loc.T("error_server", nil)}})
