@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"io"
 	"log/slog"
 	"mime"
@@ -22,13 +23,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	ical "github.com/arran4/golang-ical"
-	"github.com/emersion/go-smtp"
 	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -72,7 +71,7 @@ func TestPlaywrightJourney(t *testing.T) {
 	}
 	node, script := playwrightTools(t)
 
-	mails := startMailServer(t)
+	mails := smtptest.Start(t)
 	srv := startPlaywrightServer(t, mails)
 	ctl := startControl(t, mails)
 
@@ -123,7 +122,7 @@ func TestPlaywrightJourney(t *testing.T) {
 	}
 
 	// Both invitations went out once, to the right people, in their language.
-	got := mails.all()
+	got := mails.Deliveries()
 	for _, p := range []person{de, ar} {
 		n := 0
 		for _, m := range got {
@@ -286,7 +285,7 @@ type playwrightServer struct {
 	seeded  storage.Seeded
 }
 
-func startPlaywrightServer(t *testing.T, mails *mailServer) *playwrightServer {
+func startPlaywrightServer(t *testing.T, mails *smtptest.Server) *playwrightServer {
 	t.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
@@ -324,7 +323,7 @@ func startPlaywrightServer(t *testing.T, mails *mailServer) *playwrightServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	smtpc, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: mails.port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
+	smtpc, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: mails.Port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,67 +366,6 @@ func startPlaywrightServer(t *testing.T, mails *mailServer) *playwrightServer {
 	return &playwrightServer{server: s, dataDir: dataDir, db: db, seeded: seeded}
 }
 
-// mailServer is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that
-// keeps every message it accepts.
-type mailServer struct {
-	port int
-	mu   sync.Mutex
-	got  []received
-}
-
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
-
-func (m *mailServer) all() []received {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.got)
-}
-
-func startMailServer(t *testing.T) *mailServer {
-	t.Helper()
-	m := &mailServer{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }))
-	s.Domain = "localhost"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	s.MaxMessageBytes = 1 << 20
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close() })
-	m.port = ln.Addr().(*net.TCPAddr).Port
-	return m
-}
-
-type mailSession struct {
-	m   *mailServer
-	cur received
-}
-
-func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error { s.cur.From = from; return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.To = append(s.cur.To, to)
-	return nil
-}
-func (s *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.Data = b
-	s.m.mu.Lock()
-	s.m.got = append(s.m.got, s.cur)
-	s.m.mu.Unlock()
-	return nil
-}
-func (s *mailSession) Reset()        { s.cur = received{} }
-func (s *mailSession) Logout() error { return nil }
-
 // mailView is a received e-mail as a mail client shows it.
 type mailView struct {
 	Subject     string   `json:"subject"`
@@ -455,12 +393,12 @@ var joinLink = regexp.MustCompile(`https?://[^\s"<>]+/i/[A-Za-z0-9_-]+`)
 
 // startControl serves GET /mail?to=ADDRESS on 127.0.0.1: 404 until a
 // message to ADDRESS has arrived, then that message taken apart.
-func startControl(t *testing.T, mails *mailServer) string {
+func startControl(t *testing.T, mails *smtptest.Server) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /mail", func(w http.ResponseWriter, r *http.Request) {
 		to := r.URL.Query().Get("to")
-		for _, m := range mails.all() {
+		for _, m := range mails.Deliveries() {
 			if !slices.Contains(m.To, to) {
 				continue
 			}
@@ -486,7 +424,7 @@ func startControl(t *testing.T, mails *mailServer) string {
 }
 
 // viewMail walks the MIME tree and parses the .ics attachment.
-func viewMail(m received) (mailView, error) {
+func viewMail(m smtptest.Delivery) (mailView, error) {
 	v := mailView{To: m.To}
 	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"sort"
 	"strings"
 	"sync"
@@ -93,7 +94,7 @@ func reminderNotice(t *testing.T, key string, start time.Time) Notice {
 	return n
 }
 
-func recipients(ds []delivery) []string {
+func recipients(ds []smtptest.Delivery) []string {
 	var out []string
 	for _, d := range ds {
 		out = append(out, strings.Join(d.To, ","))
@@ -113,24 +114,24 @@ func newTestReminder(t *testing.T, src ReminderSource, m Mailer, clk *clock, tic
 }
 
 func TestReminderSendsEachOnce(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	clk := &clock{t: testNow}
 	src := &memSource{marked: map[string]time.Time{}, forgetMarks: true}
 	src.add("a", reminderNotice(t, "a", testNow.Add(2*time.Hour)))     // due
 	src.add("b", reminderNotice(t, "b", testNow.Add(30*time.Hour)))    // due after 6 h more
 	src.add("c", reminderNotice(t, "c", testNow.Add(23*time.Hour)))    // due
 	src.add("d", reminderNotice(t, "d", testNow.Add(-10*time.Minute))) // already running: never
-	r := newTestReminder(t, src, newSMTP(t, srv.config()), clk, nil)
+	r := newTestReminder(t, src, newSMTP(t, smtpConfig(srv)), clk, nil)
 	ctx := context.Background()
 
 	st, err := r.RunOnce(ctx)
 	if err != nil || st.Sent != 2 || st.Due != 2 {
 		t.Fatalf("first pass: %+v, %v", st, err)
 	}
-	if got := recipients(srv.wait(2)); fmt.Sprint(got) != "[a@example.org c@example.org]" {
+	if got := recipients(srv.Wait(2)); fmt.Sprint(got) != "[a@example.org c@example.org]" {
 		t.Errorf("first pass sent to %v", got)
 	}
-	m := parseMail(t, srv.deliveries()[0].Data)
+	m := parseMail(t, srv.Deliveries()[0].Data)
 	if !strings.HasPrefix(m.Subject, "Erinnerung: Ihr Videotermin am ") || len(m.Attachments) != 0 {
 		t.Errorf("reminder subject %q, %d attachments", m.Subject, len(m.Attachments))
 	}
@@ -143,7 +144,7 @@ func TestReminderSendsEachOnce(t *testing.T) {
 	if st, err := r.RunOnce(ctx); err != nil || st.Sent != 1 {
 		t.Errorf("after 7 h: %+v, %v", st, err)
 	}
-	if got := recipients(srv.wait(3)); fmt.Sprint(got) != "[a@example.org b@example.org c@example.org]" {
+	if got := recipients(srv.Wait(3)); fmt.Sprint(got) != "[a@example.org b@example.org c@example.org]" {
 		t.Errorf("sent to %v", got)
 	}
 	if got := src.markedKeys(); fmt.Sprint(got) != "[a b c]" {
@@ -157,34 +158,34 @@ func TestReminderSendsEachOnce(t *testing.T) {
 }
 
 func TestReminderRetriesTemporaryFailures(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	clk := &clock{t: testNow}
 	src := &memSource{marked: map[string]time.Time{}}
 	src.add("a", reminderNotice(t, "a", testNow.Add(time.Hour)))
-	r := newTestReminder(t, src, newSMTP(t, srv.config()), clk, nil)
+	r := newTestReminder(t, src, newSMTP(t, smtpConfig(srv)), clk, nil)
 	ctx := context.Background()
 
-	srv.setRcptErr(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "busy"})
+	srv.SetRcptErr(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "busy"})
 	if st, _ := r.RunOnce(ctx); st.Failed != 1 || st.Sent != 0 {
 		t.Fatalf("temporary failure: %+v", st)
 	}
 	if len(src.markedKeys()) != 0 {
 		t.Fatal("a failed reminder was marked")
 	}
-	srv.setRcptErr(nil)
+	srv.SetRcptErr(nil)
 	if st, _ := r.RunOnce(ctx); st.Sent != 1 {
 		t.Fatalf("retry: %+v", st)
 	}
-	srv.wait(1)
+	srv.Wait(1)
 
 	// A permanent rejection is not retried; a temporary one only MaxAttempts times.
 	src.add("perm", reminderNotice(t, "perm", testNow.Add(time.Hour)))
-	srv.setRcptErr(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+	srv.SetRcptErr(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
 	if st, _ := r.RunOnce(ctx); st.GivenUp != 1 {
 		t.Errorf("permanent failure: %+v", st)
 	}
 	src.add("temp", reminderNotice(t, "temp", testNow.Add(time.Hour)))
-	srv.setRcptErr(&smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "later"})
+	srv.SetRcptErr(&smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "later"})
 	var passes []ReminderStats
 	for range 4 {
 		st, _ := r.RunOnce(ctx)
@@ -194,17 +195,17 @@ func TestReminderRetriesTemporaryFailures(t *testing.T) {
 	if fmt.Sprint(passes) != fmt.Sprint(want) {
 		t.Errorf("passes %v, want %v", passes, want)
 	}
-	if len(srv.deliveries()) != 1 {
-		t.Errorf("%d deliveries", len(srv.deliveries()))
+	if len(srv.Deliveries()) != 1 {
+		t.Errorf("%d deliveries", len(srv.Deliveries()))
 	}
 }
 
 func TestReminderSourceErrors(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	clk := &clock{t: testNow}
 	src := &memSource{marked: map[string]time.Time{}, listErr: errors.New("database is down")}
 	src.add("a", reminderNotice(t, "a", testNow.Add(time.Hour)))
-	r := newTestReminder(t, src, newSMTP(t, srv.config()), clk, nil)
+	r := newTestReminder(t, src, newSMTP(t, smtpConfig(srv)), clk, nil)
 	if _, err := r.RunOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "database is down") {
 		t.Errorf("list error: %v", err)
 	}
@@ -215,35 +216,35 @@ func TestReminderSourceErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(srv.wait(1)); n != 1 {
+	if n := len(srv.Wait(1)); n != 1 {
 		t.Errorf("%d deliveries", n)
 	}
 }
 
 // TestReminderRunLoop drives Run with an injected ticker and clock.
 func TestReminderRunLoop(t *testing.T) {
-	srv := startSMTP(t)
+	srv := smtptest.Start(t)
 	clk := &clock{t: testNow}
 	src := &memSource{marked: map[string]time.Time{}}
 	src.add("a", reminderNotice(t, "a", testNow.Add(time.Hour)))
 	tick := make(chan time.Time)
-	r := newTestReminder(t, src, newSMTP(t, srv.config()), clk, tick)
+	r := newTestReminder(t, src, newSMTP(t, smtpConfig(srv)), clk, tick)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 
-	srv.wait(1) // the first pass runs at once
+	srv.Wait(1) // the first pass runs at once
 	src.add("b", reminderNotice(t, "b", testNow.Add(25*time.Hour)))
 	tick <- clk.Advance(2 * time.Hour) // b is now 23 h away
-	if got := recipients(srv.wait(2)); fmt.Sprint(got) != "[a@example.org b@example.org]" {
+	if got := recipients(srv.Wait(2)); fmt.Sprint(got) != "[a@example.org b@example.org]" {
 		t.Errorf("sent to %v", got)
 	}
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v", err)
 	}
-	if len(srv.deliveries()) != 2 {
-		t.Errorf("%d deliveries", len(srv.deliveries()))
+	if len(srv.Deliveries()) != 2 {
+		t.Errorf("%d deliveries", len(srv.Deliveries()))
 	}
 }
 

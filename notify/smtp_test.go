@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"net"
 	"strings"
 	"testing"
@@ -25,8 +26,8 @@ func newSMTP(t *testing.T, cfg SMTPConfig) *SMTP {
 // TestInvitationArrives sends invitations in several languages through a real SMTP
 // server and reads them back as a mail client and a calendar would.
 func TestInvitationArrives(t *testing.T) {
-	srv := startSMTP(t)
-	n := newTestNotifier(t, newSMTP(t, srv.config()))
+	srv := smtptest.Start(t)
+	n := newTestNotifier(t, newSMTP(t, smtpConfig(srv)))
 	tests := []struct {
 		lang, dir, subject, greeting string
 	}{
@@ -43,7 +44,7 @@ func TestInvitationArrives(t *testing.T) {
 			if err := n.Notify(context.Background(), notice); err != nil {
 				t.Fatal(err)
 			}
-			d := srv.wait(i + 1)[i]
+			d := srv.Wait(i + 1)[i]
 			if d.From != "termine@amt.example" || len(d.To) != 1 || d.To[0] != "ayse@example.org" {
 				t.Fatalf("envelope from %q to %q", d.From, d.To)
 			}
@@ -121,8 +122,8 @@ func TestInvitationArrives(t *testing.T) {
 // TestRescheduleAndCancelUpdateTheSameEntry checks what a calendar needs to move or drop
 // the entry an invitation created: same UID, higher SEQUENCE, METHOD CANCEL for cancels.
 func TestRescheduleAndCancelUpdateTheSameEntry(t *testing.T) {
-	srv := startSMTP(t)
-	n := newTestNotifier(t, newSMTP(t, srv.config()))
+	srv := smtptest.Start(t)
+	n := newTestNotifier(t, newSMTP(t, smtpConfig(srv)))
 	ctx := context.Background()
 
 	inv := invitation(t, "de")
@@ -142,7 +143,7 @@ func TestRescheduleAndCancelUpdateTheSameEntry(t *testing.T) {
 			t.Fatalf("%s: %v", notice.Kind, err)
 		}
 	}
-	got := srv.wait(3)
+	got := srv.Wait(3)
 	var seqs []string
 	for i, want := range []struct {
 		method, status, start string
@@ -197,8 +198,8 @@ func atoi(t *testing.T, s string) int {
 // gives a clear error without the address in it, keeps nothing, and the same Email goes
 // through once the server accepts again.
 func TestRejectedMessageCanBeRetried(t *testing.T) {
-	srv := startSMTP(t)
-	mailer := newSMTP(t, srv.config())
+	srv := smtptest.Start(t)
+	mailer := newSMTP(t, smtpConfig(srv))
 	n := newTestNotifier(t, mailer)
 	e, err := n.Compose(invitation(t, "de"))
 	if err != nil {
@@ -219,8 +220,8 @@ func TestRejectedMessageCanBeRetried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv.setRcptErr(tt.rcpt)
-			srv.setDataErr(tt.data)
+			srv.SetRcptErr(tt.rcpt)
+			srv.SetDataErr(tt.data)
 			err := mailer.Send(ctx, e)
 			var se *SendError
 			if !errors.As(err, &se) {
@@ -229,20 +230,20 @@ func TestRejectedMessageCanBeRetried(t *testing.T) {
 			if se.Stage != tt.stage || se.Code != tt.code || se.Temporary != tt.temporary || Temporary(err) != tt.temporary {
 				t.Errorf("SendError %+v, want stage %s code %d temporary %v", se, tt.stage, tt.code, tt.temporary)
 			}
-			if strings.Contains(err.Error(), "ayse@example.org") || !strings.Contains(err.Error(), srv.host) {
+			if strings.Contains(err.Error(), "ayse@example.org") || !strings.Contains(err.Error(), srv.Host) {
 				t.Errorf("error text %q: must name the server, not the recipient", err)
 			}
-			if len(srv.deliveries()) != 0 {
+			if len(srv.Deliveries()) != 0 {
 				t.Fatal("a rejected message was stored")
 			}
 		})
 	}
-	srv.setRcptErr(nil)
-	srv.setDataErr(nil)
+	srv.SetRcptErr(nil)
+	srv.SetDataErr(nil)
 	if err := mailer.Send(ctx, e); err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if m := parseMail(t, srv.wait(1)[0].Data); !strings.Contains(m.Text, "https://termine.amt.example/j/") {
+	if m := parseMail(t, srv.Wait(1)[0].Data); !strings.Contains(m.Text, "https://termine.amt.example/j/") {
 		t.Error("retried message lost its content")
 	}
 }
@@ -250,8 +251,8 @@ func TestRejectedMessageCanBeRetried(t *testing.T) {
 // TestNameCannotInjectHeaders: CR/LF, quotes and commas in a citizen's name (from the
 // booking form) produce neither a header nor a recipient.
 func TestNameCannotInjectHeaders(t *testing.T) {
-	srv := startSMTP(t)
-	n := newTestNotifier(t, newSMTP(t, srv.config()))
+	srv := smtptest.Start(t)
+	n := newTestNotifier(t, newSMTP(t, smtpConfig(srv)))
 	names := []string{
 		"Eve\r\nBcc: victim@example.com\r\nX-Injected: 1",
 		"Eve\nSubject: forged\n\nbody",
@@ -266,7 +267,7 @@ func TestNameCannotInjectHeaders(t *testing.T) {
 		if err := n.Notify(context.Background(), notice); err != nil {
 			t.Fatalf("name %q: %v", name, err)
 		}
-		d := srv.wait(i + 1)[i]
+		d := srv.Wait(i + 1)[i]
 		if len(d.To) != 1 || d.To[0] != "ayse@example.org" {
 			t.Errorf("name %q: RCPT TO %v", name, d.To)
 		}
@@ -289,7 +290,7 @@ func TestNameCannotInjectHeaders(t *testing.T) {
 	if err := n.Notify(context.Background(), notice); !errors.Is(err, ErrInvalidNotice) {
 		t.Errorf("address with CRLF: %v, want ErrInvalidNotice", err)
 	}
-	if len(srv.deliveries()) != len(names) {
+	if len(srv.Deliveries()) != len(names) {
 		t.Error("the invalid address was sent")
 	}
 }
@@ -297,9 +298,9 @@ func TestNameCannotInjectHeaders(t *testing.T) {
 // TestSTARTTLSAndAuth sends over a real STARTTLS upgrade with PLAIN authentication, and
 // checks that STARTTLS is mandatory by default: a server without it gets nothing.
 func TestSTARTTLSAndAuth(t *testing.T) {
-	cert, roots := selfSigned(t)
-	srv := startSMTP(t, withTLS(cert), withUser("nahbar", "s3cret"))
-	cfg := srv.config()
+	cert, roots := smtptest.SelfSigned(t)
+	srv := smtptest.Start(t, smtptest.WithTLS(cert), smtptest.WithUser("nahbar", "s3cret"))
+	cfg := smtpConfig(srv)
 	cfg.TLS = TLSStartTLS
 	cfg.TLSConfig = &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	cfg.Username, cfg.Password = "nahbar", "s3cret"
@@ -307,7 +308,7 @@ func TestSTARTTLSAndAuth(t *testing.T) {
 	if err := n.Notify(context.Background(), invitation(t, "uk")); err != nil {
 		t.Fatal(err)
 	}
-	d := srv.wait(1)[0]
+	d := srv.Wait(1)[0]
 	if !d.TLS || d.User != "nahbar" {
 		t.Errorf("delivered with TLS %v as %q", d.TLS, d.User)
 	}
@@ -317,14 +318,14 @@ func TestSTARTTLSAndAuth(t *testing.T) {
 		t.Errorf("wrong password: %v", err)
 	}
 
-	plain := startSMTP(t) // no TLS offered
-	pcfg := plain.config()
+	plain := smtptest.Start(t) // no TLS offered
+	pcfg := smtpConfig(plain)
 	pcfg.TLS = TLSStartTLS
 	err := newTestNotifier(t, newSMTP(t, pcfg)).Notify(context.Background(), invitation(t, "uk"))
 	if err == nil || !Temporary(err) {
 		t.Errorf("mandatory STARTTLS against a clear-text server: %v", err)
 	}
-	if len(plain.deliveries()) != 0 {
+	if len(plain.Deliveries()) != 0 {
 		t.Error("message sent in clear text despite mandatory STARTTLS")
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -41,12 +42,12 @@ func TestBookingJourney(t *testing.T) {
 }
 
 func bookingJourney(t *testing.T, open func(testing.TB, storage.Config) *storage.Store) {
-	smtpSrv := startConsoleSMTP(t)
+	smtpSrv := smtptest.Start(t)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: smtpSrv.host, Port: smtpSrv.port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
+	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: smtpSrv.Host, Port: smtpSrv.Port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func bookingJourney(t *testing.T, open func(testing.TB, storage.Config) *storage
 	if err != nil || appt.CitizenName != "Ayşe Yılmaz" || appt.Language != "tr" || appt.CitizenLanguage != "tr" {
 		t.Fatalf("booked appointment %+v: %v", appt, err)
 	}
-	mails := smtpSrv.wait(t, 1)
+	mails := smtpSrv.Wait(1)
 	if len(mails[0].To) != 1 || mails[0].To[0] != "ayse@example.org" {
 		t.Errorf("mail to %v", mails[0].To)
 	}
@@ -151,12 +152,12 @@ func bookingJourney(t *testing.T, open func(testing.TB, storage.Config) *storage
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Your appointment has been rescheduled") {
 		t.Fatalf("reschedule: %d\n%s", rec.Code, rec.Body)
 	}
-	smtpSrv.wait(t, 2)
+	smtpSrv.Wait(2)
 	rec = s.do(call{method: "POST", path: manage[1] + "/cancel?lang=en"})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Your appointment has been cancelled") {
 		t.Fatalf("cancel: %d\n%s", rec.Code, rec.Body)
 	}
-	mails = smtpSrv.wait(t, 3)
+	mails = smtpSrv.Wait(3)
 	if !strings.Contains(string(mails[2].Data), "METHOD:CANCEL") {
 		t.Error("cancellation mail has no calendar cancellation")
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -244,12 +245,12 @@ func TestConsoleEndAppointment(t *testing.T) {
 var linkRE = regexp.MustCompile(`value="(http://[^"]+/i/([A-Za-z0-9_-]+))"`)
 
 func TestConsoleInvite(t *testing.T) {
-	smtpSrv := startConsoleSMTP(t)
+	smtpSrv := smtptest.Start(t)
 	cat, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: smtpSrv.host, Port: smtpSrv.port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
+	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: smtpSrv.Host, Port: smtpSrv.Port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +314,7 @@ func TestConsoleInvite(t *testing.T) {
 	}
 	consoleMustContain(t, p.body, "The invitation was sent to deniz@example.org")
 	m = linkRE.FindStringSubmatch(p.body)
-	mails := smtpSrv.wait(t, 1)
+	mails := smtpSrv.Wait(1)
 	if len(mails[0].To) != 1 || mails[0].To[0] != "deniz@example.org" {
 		t.Fatalf("mail to %v", mails[0].To)
 	}

@@ -3,81 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/nahbar/nahbar/internal/smtptest"
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/mail"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/nahbar/nahbar/i18n"
 	"github.com/nahbar/nahbar/notify"
 	"github.com/nahbar/nahbar/storage"
 )
-
-// reminderSMTP is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that keeps what it accepts.
-type reminderSMTP struct {
-	host string
-	port int
-	mu   sync.Mutex
-	got  []reminderMail
-}
-
-type reminderMail struct {
-	To   []string
-	Data []byte
-}
-
-func startReminderSMTP(t *testing.T) *reminderSMTP {
-	t.Helper()
-	ts := &reminderSMTP{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &reminderSession{ts: ts}, nil }))
-	s.Domain = "localhost"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.Serve(l) }()
-	t.Cleanup(func() { _ = s.Close() })
-	host, port, _ := net.SplitHostPort(l.Addr().String())
-	ts.host = host
-	ts.port, _ = strconv.Atoi(port)
-	return ts
-}
-
-func (ts *reminderSMTP) mails() []reminderMail {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return append([]reminderMail(nil), ts.got...)
-}
-
-type reminderSession struct {
-	ts  *reminderSMTP
-	cur reminderMail
-}
-
-func (s *reminderSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *reminderSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.To = append(s.cur.To, to)
-	return nil
-}
-func (s *reminderSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.ts.mu.Lock()
-	s.ts.got = append(s.ts.got, reminderMail{To: s.cur.To, Data: bytes.Clone(b)})
-	s.ts.mu.Unlock()
-	return nil
-}
-func (s *reminderSession) Reset()        { s.cur = reminderMail{} }
-func (s *reminderSession) Logout() error { return nil }
 
 // TestReminderOnePerAppointment runs two nodes' reminder loops over one database: the
 // appointment due within the lead produces exactly one reminder mail, however often
@@ -96,8 +33,8 @@ func TestReminderOnePerAppointment(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := startReminderSMTP(t)
-	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: srv.host, Port: srv.port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
+	srv := smtptest.Start(t)
+	mailer, err := notify.NewSMTP(notify.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: notify.TLSNone, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +66,7 @@ func TestReminderOnePerAppointment(t *testing.T) {
 			sent += st.Sent
 		}
 	}
-	got := srv.mails()
+	got := srv.Deliveries()
 	if sent != 1 || len(got) != 1 {
 		t.Fatalf("%d sent, %d mails arrived; want exactly one", sent, len(got))
 	}

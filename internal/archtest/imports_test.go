@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"internal/testpeer": {"codec", "codec/framing", "internal/pionlog"},
 	"internal/archtest": {},
 	"internal/pionlog":  {},
+	"internal/smtptest": {},
 	"e2e":               {"web", "rooms", "mixer", "codec", "codec/framing", "storage", "internal/testpeer", "i18n", "notify", "metrics"},
 }
 
@@ -82,8 +83,8 @@ func TestImportDirection(t *testing.T) {
 				continue
 			}
 			dep := strings.TrimPrefix(p, module)
-			if isTest && (dep == "internal/testpeer" || dep == rel) {
-				continue // tests may drive a package with the test client
+			if isTest && (dep == "internal/testpeer" || dep == "internal/smtptest" || dep == rel) {
+				continue // tests may drive a package with the test client and the test mail server
 			}
 			if !contains(ok, dep) {
 				t.Errorf("%s imports %s: %s may import only %v", path, dep, rel, ok)
