@@ -409,6 +409,12 @@ func TestCitizenPagesAccessibility(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`input[name="next"][value="unsure"]`)),
 			chromedp.Click(chromedp.ID("submit")), chromedp.WaitVisible(chromedp.ID("thanks")))
 		a.check(lang, "thanks", false)
+		// The pages after the advisor ended the call: the citizen's survey
+		// and the short page of the other participants.
+		nav(invite+"/survey?ended=1&lang="+lang, chromedp.WaitVisible(chromedp.ID("ended")))
+		a.check(lang, "survey-ended", false)
+		nav("/thanks?ended=1&lang="+lang, chromedp.WaitVisible(chromedp.ID("ended")))
+		a.check(lang, "thanks-ended", false)
 
 		// The next language gets a fresh appointment; this one is over, so
 		// its link is now expired.
@@ -425,7 +431,8 @@ func TestCitizenPagesAccessibility(t *testing.T) {
 		a.check(lang, "error-404", false)
 	}
 
-	// The call page of a link made through the API (/j/<token>) before joining.
+	// The call page of a link made through the API (/j/<token>) before
+	// joining, and the page of an invalid one.
 	room, err := srv.store.CreateRoom("Beratung")
 	if err != nil {
 		t.Fatal(err)
@@ -434,8 +441,12 @@ func TestCitizenPagesAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nav("/j/"+inv.Token, chromedp.WaitEnabled(chromedp.ID("join")))
-	a.check("en", "join", true)
+	for _, lang := range []string{"de", "ar", "en"} {
+		nav("/j/"+inv.Token+"?lang="+lang, chromedp.WaitEnabled(chromedp.ID("join")))
+		a.check(lang, "join", false)
+		nav("/j/not-a-valid-link?lang="+lang, chromedp.WaitVisible(chromedp.ID("invalid-title")))
+		a.check(lang, "join-invalid", false)
+	}
 
 	for _, rule := range slices.Sorted(maps.Keys(a.moderate)) {
 		pages := a.moderate[rule]

@@ -22,6 +22,7 @@ type joinPage struct {
 	index   *template.Template
 	csp     string
 	version string
+	cat     *i18n.Catalog
 }
 
 // joinData is the template's view; it is web's own shape, not a storage model.
@@ -134,7 +135,11 @@ func newJoinPage(cfg Config, a *assets) (*joinPage, error) {
 		"form-action 'none'",
 		"frame-ancestors 'none'",
 	}, "; ")
-	return &joinPage{cfg: cfg, store: cfg.Store, assets: a, tmpl: tmpl, index: index, csp: csp, version: a.version}, nil
+	cat, err := i18n.New()
+	if err != nil {
+		return nil, fmt.Errorf("join page: %w", err)
+	}
+	return &joinPage{cfg: cfg, store: cfg.Store, assets: a, tmpl: tmpl, index: index, csp: csp, version: a.version, cat: cat}, nil
 }
 
 func (p *joinPage) serve(c *gin.Context) {
@@ -158,8 +163,29 @@ func (p *joinPage) serve(c *gin.Context) {
 		status = http.StatusInternalServerError
 	}
 
+	data.L = p.localizer(c)
 	c.Header("Cache-Control", "no-store") // the page carries the token
+	if data.L != nil {
+		c.Header("Content-Language", data.L.Lang())
+	}
 	p.render(c, p.tmpl, status, data)
+}
+
+// localizer is the language of a /j/ page, whose link (made through the API)
+// carries none: ?lang=, the citizen pages' language cookie, or the browser's
+// Accept-Language. Without any of them (a script, not a browser) it is nil
+// and the page keeps its English texts.
+func (p *joinPage) localizer(c *gin.Context) *i18n.Localizer {
+	q := c.Query("lang")
+	if len(q) > 16 {
+		q = ""
+	}
+	cookie, _ := c.Cookie(langCookie)
+	accept := c.GetHeader("Accept-Language")
+	if q == "" && cookie == "" && accept == "" {
+		return nil
+	}
+	return p.cat.Localizer(q, cookie, accept)
 }
 
 // serveIndex tells someone who opened the server's address what to do.

@@ -69,6 +69,37 @@ func TestJoinPage(t *testing.T) {
 	}
 }
 
+// TestJoinPageLanguage: an API link carries no language, so the page takes
+// the browser's (or ?lang=); a client that names none keeps English.
+func TestJoinPageLanguage(t *testing.T) {
+	s := newTestServer(t, nil)
+	room, _ := s.store.CreateRoom("Beratung")
+	inv, _ := s.store.Issue(room.ID, rooms.RoleCitizen, "Leyla", time.Hour)
+	tests := []struct {
+		name, path, accept string
+		want               []string
+	}{
+		{"arabic browser", "/j/" + inv.Token, "ar,en;q=0.5", []string{`lang="ar" dir="rtl"`, "الانضمام إلى الموعد", `data-i18n="{`}},
+		{"?lang= wins", "/j/" + inv.Token + "?lang=de", "ar", []string{`lang="de" dir="ltr"`, "Am Termin teilnehmen"}},
+		{"no preference", "/j/" + inv.Token, "", []string{`lang="en" dir="ltr"`, "Join the appointment"}},
+		{"invalid link, german browser", "/j/" + strings.Repeat("A", 43), "de-DE,de;q=0.9", []string{`lang="de"`, "Das hat leider nicht geklappt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.accept != "" {
+				h["Accept-Language"] = tt.accept
+			}
+			body := s.do(call{method: "GET", path: tt.path, header: h}).Body.String()
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
 func TestIndexPage(t *testing.T) {
 	s := newTestServer(t, nil)
 	rec := s.do(call{method: "GET", path: "/"})
