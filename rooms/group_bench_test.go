@@ -54,3 +54,31 @@ func BenchmarkGroupSend(b *testing.B) {
 		})
 	}
 }
+
+// TestLargeAudienceHearsPresenter: with enough attendees for the audience's
+// audio to go out in joined 60 ms packets (opusagg.go), an attendee's pion
+// stack and Opus decoder still give the presenter's tone, continuously.
+func TestLargeAudienceHearsPresenter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 WebRTC sessions")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := startServer(t, nil)
+	s.dial(t, ctx, "audience", "presenter", rooms.RoleAdvisor, testpeer.Options{ToneHz: 440, ToneAmplitude: 0.2})
+	listener := s.dial(t, ctx, "audience", "listener", rooms.RoleAttendee, testpeer.Options{})
+	for i := range 20 {
+		s.dial(t, ctx, "audience", fmt.Sprintf("att%d", i), rooms.RoleAttendee, testpeer.Options{NoDecode: true})
+	}
+	// A second of audio, after the room has more than 20 receivers of the
+	// all view: the tone, and as many samples as time passed.
+	waitFor(t, ctx, listener, "the tone", func() bool { return testpeer.ToneLevel(listener.Audio(48000), 440) > 0.05 })
+	start, at := listener.AudioSamples(), time.Now()
+	waitFor(t, ctx, listener, "two seconds of audio", func() bool { return listener.AudioSamples()-start >= 2*48000 })
+	if took := time.Since(at); took > 4*time.Second {
+		t.Errorf("two seconds of audio took %v to arrive", took)
+	}
+	if lvl := testpeer.ToneLevel(listener.Audio(96000), 440); lvl < 0.05 {
+		t.Errorf("tone level %.3f over the last two seconds, want > 0.05", lvl)
+	}
+}

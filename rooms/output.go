@@ -39,13 +39,14 @@ type videoOut struct {
 
 // audioOut is the shared Opus output of one audio view.
 type audioOut struct {
-	view  mixer.ViewID
-	pk    *framing.Packetizer
-	batch frameBatch
-	emit  func(*rtp.Packet) error
-	fan   *fanout
-	now   func() time.Time
-	errs  errorLog
+	view   mixer.ViewID
+	pk     *framing.Packetizer
+	joiner opusJoiner // owned by the mixer's audio goroutine
+	batch  frameBatch
+	emit   func(*rtp.Packet) error
+	fan    *fanout
+	now    func() time.Time
+	errs   errorLog
 
 	unsubscribe func()
 }
@@ -100,8 +101,31 @@ func newAudioOut(view mixer.ViewID, src uint64, now func() time.Time, log *slog.
 }
 
 // WriteAudio sends one Opus packet to every receiver of the view, from the
-// mixer's audio goroutine.
+// mixer's audio goroutine. The view of a large audience gets
+// groupAudioFrames packets joined into one (opusagg.go).
 func (o *audioOut) WriteAudio(opus []byte, d time.Duration) {
+	if len(opus) == 0 {
+		return
+	}
+	join := o.view == mixer.ViewAll && o.fan.len() >= groupAudioMin
+	if !join && o.joiner.len() == 0 {
+		o.send(opus, d)
+		return
+	}
+	if err := o.joiner.add(opus, d); err != nil {
+		// Another mode or bandwidth than the frames before: send those first.
+		o.send(o.joiner.join())
+		if err := o.joiner.add(opus, d); err != nil {
+			o.send(opus, d)
+			return
+		}
+	}
+	if !join || o.joiner.len() >= groupAudioFrames {
+		o.send(o.joiner.join())
+	}
+}
+
+func (o *audioOut) send(opus []byte, d time.Duration) {
 	if len(opus) == 0 {
 		return
 	}
