@@ -17,7 +17,8 @@ import (
 // TestAdvisorConsoleAdmits: the advisor logs into the console in Chromium;
 // the citizen passes the device check and waits; the console shows the
 // citizen with the device result without a reload (server-sent events); the
-// advisor presses Admit and the citizen's page goes on to the call.
+// advisor presses Admit and the citizen's page goes on to the call; the
+// advisor presses End and the citizen's page says so and opens the survey.
 func TestAdvisorConsoleAdmits(t *testing.T) {
 	if skipReason != "" {
 		t.Skip("browser end-to-end test skipped: " + skipReason)
@@ -104,6 +105,36 @@ func TestAdvisorConsoleAdmits(t *testing.T) {
 		if !slices.Contains(acts, want) {
 			t.Errorf("audit log %v lacks %s", acts, want)
 		}
+	}
+
+	// The advisor ends the call: the citizen's page says so in German and opens the survey.
+	err = poll(30*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		st, err := eval[string](citizen.b, `window.nahbar ? window.nahbar.state : ''`)
+		return st == "connected", st, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "the citizen is not in the call: %v", err)
+	}
+	page := fmt.Sprintf("%s/console/appointments/%d", srv.base, srv.seeded.Appointment.ID)
+	if err := advisor.b.do(20*time.Second, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`form[action$="/end"] button`))); err != nil {
+		fatal(t, srv.server, parts, "appointment page: %v", err)
+	}
+	// The "End this appointment?" dialog, answered yes.
+	if _, err := eval[bool](advisor.b, `window.confirm = () => true; true`); err != nil {
+		t.Fatal(err)
+	}
+	if err := advisor.b.do(10*time.Second, chromedp.Click(chromedp.CSS(`form[action$="/end"] button`))); err != nil {
+		fatal(t, srv.server, parts, "press End: %v", err)
+	}
+	err = poll(20*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		text, err := eval[string](citizen.b, `location.pathname + ' | ' + ((document.getElementById('ended') || {}).textContent || '')`)
+		return strings.HasSuffix(text, "/survey | Ihre Ansprechperson hat das Gespräch beendet."), text, err
+	})
+	if err != nil {
+		fatal(t, srv.server, parts, "the citizen's page after the advisor ended the call: %v", err)
+	}
+	if st := srv.mgr.Load().Stats(); st.Rooms != 0 || st.Participants != 0 {
+		t.Errorf("media after the end: %+v", st)
 	}
 }
 
