@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -109,4 +111,39 @@ type apiError struct {
 func jsonError(c *gin.Context, status int, code, msg string) {
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(status, apiError{Error: code, Message: msg})
+}
+
+// crossSiteGuard refuses state-changing requests another site's page made a
+// browser send (CSRF), with Go's http.CrossOriginProtection: the browser's
+// Sec-Fetch-Site header, or Origin against Host for older browsers. The
+// citizen forms (booking, cancel, reschedule, survey, device report) carry
+// no session to protect with a synchronizer token; their secret is the token
+// in the path, and this keeps another site from posting them at all. The
+// console has its session's token on top. The API (bearer key, no cookies)
+// is exempt. publicURL, when set, is trusted as an origin (a proxy may
+// rewrite Host).
+func crossSiteGuard(publicURL string, log *slog.Logger) (gin.HandlerFunc, error) {
+	cop := http.NewCrossOriginProtection()
+	cop.AddInsecureBypassPattern("/api/v1/")
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err != nil {
+			return nil, fmt.Errorf("cross-site guard: public URL: %w", err)
+		}
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("cross-site guard: %w", err)
+		}
+	}
+	return func(c *gin.Context) {
+		if err := cop.Check(c.Request); err != nil {
+			log.Warn("cross-site request refused", "method", c.Request.Method, "path", redactPath(c.Request.URL.Path),
+				"origin", c.GetHeader("Origin"), "fetch_site", c.GetHeader("Sec-Fetch-Site"))
+			c.Header("Cache-Control", "no-store")
+			c.Data(http.StatusForbidden, "text/plain; charset=utf-8",
+				[]byte("403: this form was sent from another website and was refused. Please use the form on our own page.\n"))
+			c.Abort()
+			return
+		}
+		c.Next()
+	}, nil
 }

@@ -127,7 +127,11 @@ func New(cfg Config, sig Signaller) (http.Handler, error) {
 	if err := r.SetTrustedProxies(nil); err != nil { // never believe X-Forwarded-For unless configured
 		return nil, fmt.Errorf("web: trusted proxies: %w", err)
 	}
-	r.Use(recovery(cfg.Logger), requestLogger(cfg.Logger), securityHeaders())
+	guard, err := crossSiteGuard(cfg.PublicURL, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	r.Use(recovery(cfg.Logger), requestLogger(cfg.Logger), securityHeaders(), guard)
 	r.NoRoute(func(c *gin.Context) { jsonError(c, http.StatusNotFound, "not_found", "no such page") })
 	r.NoMethod(func(c *gin.Context) {
 		jsonError(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")

@@ -33,6 +33,7 @@ type serveConfig struct {
 	Demo            bool          // NAHBAR_DEMO
 	AudioProcessing bool          // NAHBAR_AUDIO_PROCESSING: browser echo cancellation etc.
 	ShutdownTimeout time.Duration // NAHBAR_SHUTDOWN_TIMEOUT, default 10s
+	RetentionDays   int           // NAHBAR_RETENTION_DAYS: days after an appointment its citizen contact is kept, default 30
 	Cluster         clusterConfig // NAHBAR_REDIS_URL, NAHBAR_NODE_ID…: cluster_config.go
 	Metrics         metricsConfig // NAHBAR_METRICS_LISTEN: metrics.go
 }
@@ -52,6 +53,7 @@ func defaultServeConfig() serveConfig {
 		LogLevel:        slog.LevelInfo,
 		AudioProcessing: true,
 		ShutdownTimeout: 10 * time.Second,
+		RetentionDays:   30,
 	}
 }
 
@@ -78,6 +80,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	env.boolean(&c.Demo, "NAHBAR_DEMO")
 	env.boolean(&c.AudioProcessing, "NAHBAR_AUDIO_PROCESSING")
 	env.duration(&c.ShutdownTimeout, "NAHBAR_SHUTDOWN_TIMEOUT")
+	env.integer(&c.RetentionDays, "NAHBAR_RETENTION_DAYS")
 	udpPortFromEnv := getenv("NAHBAR_UDP_PORT") != ""
 
 	fs := flag.NewFlagSet("nahbar serve", flag.ContinueOnError)
@@ -97,6 +100,7 @@ func parseServeConfig(args []string, getenv func(string) string, out io.Writer) 
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "create a demo room and print an advisor and a citizen join link (NAHBAR_DEMO)")
 	fs.BoolVar(&c.AudioProcessing, "audio-processing", c.AudioProcessing, "ask browsers for echo cancellation, noise suppression and gain control (NAHBAR_AUDIO_PROCESSING)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take (NAHBAR_SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.RetentionDays, "retention-days", c.RetentionDays, "`days` after an appointment ends until its citizen contact data is deleted (NAHBAR_RETENTION_DAYS)")
 	c.Cluster.register(fs, env)
 	c.Metrics.register(fs, env)
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +154,9 @@ func (c *serveConfig) check(udpPortSet bool) []error {
 		if net.ParseIP(ip) == nil {
 			errs = append(errs, fmt.Errorf("public IP %q is not an IP address", ip))
 		}
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		errs = append(errs, fmt.Errorf("retention of %d days (NAHBAR_RETENTION_DAYS): want 1 to 3650", c.RetentionDays))
 	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		errs = append(errs, fmt.Errorf("UDP port %d out of range 0-65535", c.UDPPort))

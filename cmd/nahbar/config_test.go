@@ -31,12 +31,13 @@ func TestParseServeConfig(t *testing.T) {
 			"NAHBAR_LOG_LEVEL": "debug", "NAHBAR_AUDIO_PROCESSING": "false", "NAHBAR_SHUTDOWN_TIMEOUT": "3s",
 			"NAHBAR_DATABASE_URL": "host=db user=nahbar", "NAHBAR_SMTP_HOST": "mail.example.org", "NAHBAR_SMTP_PORT": "25",
 			"NAHBAR_SMTP_USER": "termine", "NAHBAR_SMTP_PASSWORD": "pw", "NAHBAR_SMTP_FROM": "termine@example.org",
+			"NAHBAR_RETENTION_DAYS": "90",
 		}, serveConfig{
 			Listen: ":9000", PublicURL: "https://termine.example.org", PublicIPs: []string{"203.0.113.7", "2001:db8::1"},
 			UDPPort: 3478, DataDir: "/var/lib/nahbar", APIKey: key, LogLevel: slog.LevelDebug,
 			DatabaseURL:     "host=db user=nahbar",
 			SMTP:            smtpConfig{Host: "mail.example.org", Port: 25, User: "termine", Password: "pw", From: "termine@example.org"},
-			AudioProcessing: false, ShutdownTimeout: 3 * time.Second,
+			AudioProcessing: false, ShutdownTimeout: 3 * time.Second, RetentionDays: 90,
 		}},
 		{"flag beats env", []string{"--listen", "127.0.0.1:0", "--udp-port=0", "--log-level", "warn"},
 			map[string]string{"NAHBAR_API_KEY": key, "NAHBAR_LISTEN": ":9000", "NAHBAR_UDP_PORT": "9"},
@@ -77,6 +78,7 @@ func TestParseServeConfigErrors(t *testing.T) {
 	}{
 		{"no key", nil, nil, "NAHBAR_API_KEY is required"},
 		{"short key", nil, map[string]string{"NAHBAR_API_KEY": "short"}, "at least 16"},
+		{"no retention", nil, map[string]string{"NAHBAR_API_KEY": key, "NAHBAR_RETENTION_DAYS": "0"}, "retention of 0 days"},
 		{"bad port env", nil, map[string]string{"NAHBAR_API_KEY": key, "NAHBAR_UDP_PORT": "abc"}, `NAHBAR_UDP_PORT="abc"`},
 		{"port out of range", []string{"--udp-port", "70000"}, map[string]string{"NAHBAR_API_KEY": key}, "out of range"},
 		{"port and range", []string{"--udp-port", "8443", "--udp-port-min", "1000", "--udp-port-max", "2000"},

@@ -29,7 +29,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer) error
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	db, err := storage.Open(ctx, storage.Config{DataDir: cfg.DataDir, DSN: cfg.DatabaseURL,
-		Logger: log.With("component", "storage")})
+		RetentionDays: cfg.RetentionDays, Logger: log.With("component", "storage")})
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
