@@ -2,14 +2,16 @@ package web
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/gin-gonic/gin"
 	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/storage"
@@ -75,20 +77,73 @@ func TestTokenOpensOnlyItsAppointment(t *testing.T) {
 	if err := s.lobby.Admit(AppointmentRoomID(B.id), entry); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := s.auth.Authorize(ctx, A.join); !errors.Is(err, rooms.ErrInvalidToken) {
-		t.Fatalf("A's link admitted in B's waiting room: grant %+v, err %v", g, err)
+	ws := signallingServer(t, s.auth)
+	if typ, got := ws.join(t, A.join); typ != "error" || got != string(rooms.CodeInvalidToken) {
+		t.Fatalf("A's link admitted in B's waiting room: %s %s, want error invalid_token", typ, got)
 	}
 	s.lobby.Arrive(AppointmentRoomID(A.id), WaitingEntry{ID: entry, Name: "Demo Bürgerin", Role: "citizen"})
 	if err := s.lobby.Admit(AppointmentRoomID(A.id), entry); err != nil {
 		t.Fatal(err)
 	}
-	g, err := s.auth.Authorize(ctx, A.join)
-	if err != nil || g.RoomID != AppointmentRoomID(A.id) {
-		t.Fatalf("A's admitted link: grant %+v, err %v; want room %s", g, err, AppointmentRoomID(A.id))
+	if typ, got := ws.join(t, A.join); typ != "joined" || got != AppointmentRoomID(A.id) {
+		t.Fatalf("A's admitted link: %s %s, want joined %s", typ, got, AppointmentRoomID(A.id))
 	}
-	if _, err := s.auth.Authorize(ctx, B.join); !errors.Is(err, rooms.ErrInvalidToken) {
-		t.Errorf("B's link, not admitted, joins: %v", err)
+	if typ, got := ws.join(t, B.join); typ != "error" || got != string(rooms.CodeInvalidToken) {
+		t.Errorf("B's link, not admitted: %s %s, want error invalid_token", typ, got)
 	}
+}
+
+// wsServer is a real rooms.Manager's signalling endpoint over an Authorizer.
+type wsServer struct{ url string }
+
+func signallingServer(t *testing.T, auth rooms.Authorizer) wsServer {
+	t.Helper()
+	mgr, err := rooms.NewManager(rooms.Config{IncludeLoopback: true}, auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(mgr.ServeWS))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mgr.Close(ctx)
+		srv.Close()
+	})
+	return wsServer{url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+}
+
+// join sends join with token and returns the first answer's type and its
+// room id (joined) or error code (error).
+func (w wsServer) join(t *testing.T, token string) (typ, detail string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, w.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	join, _ := json.Marshal(map[string]any{"type": "join", "v": rooms.ProtocolVersion, "token": token})
+	if err := conn.Write(ctx, websocket.MessageText, join); err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := conn.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Type, RoomID, Code string }
+	if err := json.Unmarshal(b, &struct {
+		Type   *string `json:"type"`
+		RoomID *string `json:"room_id"`
+		Code   *string `json:"code"`
+	}{&m.Type, &m.RoomID, &m.Code}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Type == "joined" {
+		_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"leave"}`))
+		return m.Type, m.RoomID
+	}
+	return m.Type, m.Code
 }
 
 // TestExpiredLinkPages: once the appointment's window has closed, every
@@ -107,8 +162,8 @@ func TestExpiredLinkPages(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.auth.Authorize(t.Context(), tok); !errors.Is(err, rooms.ErrInvalidToken) {
-		t.Errorf("expired link joins: %v", err)
+	if typ, code := signallingServer(t, s.auth).join(t, tok); typ != "error" || code != string(rooms.CodeInvalidToken) {
+		t.Errorf("expired link on the signalling socket: %s %s, want error invalid_token", typ, code)
 	}
 }
 
