@@ -356,7 +356,9 @@
       s.local.getTracks().forEach((t) => t.stop());
       s.local = null;
     }
-    setState('ended', tr('call_ended_by_advisor', 'The advisor has ended the call.'));
+    // The advisor's own call tab (they pressed End in the console) just says it is over.
+    setState('ended', role === 'advisor' ? tr('call_ended', 'The call has ended.')
+      : tr('call_ended_by_advisor', 'The advisor has ended the call.'));
     if (afterEnd) {
       location.assign(afterEnd);
       return;
