@@ -23,6 +23,7 @@ func TestEndRoom(t *testing.T) {
 	other := s.dial(t, ctx, "other", "bystander", rooms.RoleCitizen, testpeer.Options{Colour: color.RGBA{0, 0, 200, 255}})
 	waitFor(t, ctx, other, "bystander connected", other.Connected)
 
+	var slowestEnd time.Duration // End returns once both sessions are closed and the room is freed
 	cycle := func(i int) {
 		adv := s.dialNoCleanup(t, ctx, "ending", "advisor", rooms.RoleAdvisor, testpeer.Options{Colour: color.RGBA{0, 200, 0, 255}})
 		defer adv.Close()
@@ -31,7 +32,11 @@ func TestEndRoom(t *testing.T) {
 		for _, p := range []*testpeer.Peer{adv, cit} {
 			waitFor(t, ctx, p, "connected and receiving", func() bool { return p.Connected() && p.BytesReceived() > 0 })
 		}
+		start := time.Now()
 		n, err := s.mgr.End(ctx, "ending")
+		if took := time.Since(start); took > slowestEnd {
+			slowestEnd = took
+		}
 		if err != nil || n != 2 {
 			t.Fatalf("cycle %d: End = %d, %v; want 2, nil", i, n, err)
 		}
@@ -60,7 +65,7 @@ func TestEndRoom(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // closed pion transports finish on their own
 	}
-	t.Logf("goroutines %d → %d after %d ended rooms of 2 participants", g0, g1, cycles)
+	t.Logf("goroutines %d → %d after %d ended rooms of 2 participants; slowest End %v", g0, g1, cycles, slowestEnd.Round(time.Millisecond))
 	if g1 > g0+slack {
 		buf := make([]byte, 1<<20)
 		t.Errorf("goroutines grew from %d to %d:\n%s", g0, g1, buf[:runtime.Stack(buf, true)])
