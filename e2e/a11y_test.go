@@ -447,6 +447,24 @@ func TestCitizenPagesAccessibility(t *testing.T) {
 		nav("/j/not-a-valid-link?lang="+lang, chromedp.WaitVisible(chromedp.ID("invalid-title")))
 		a.check(lang, "join-invalid", false)
 	}
+	// A link that expires while its page is open: the server refuses the
+	// join, and the page says so in the page's language.
+	nav("/j/"+inv.Token+"?lang=ar", chromedp.WaitEnabled(chromedp.ID("join")))
+	srv.clock.advance(2 * time.Hour)
+	do("join with an expired link", chromedp.Click(chromedp.ID("join")))
+	var status string
+	err = poll(15*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		st, err := eval[string](b, `window.nahbar.state + ' ' + document.getElementById('status').textContent`)
+		status = st
+		return strings.HasPrefix(st, "error "), st, err
+	})
+	if err != nil {
+		a.fail("expired link on the call page: %v", err)
+	}
+	if !strings.Contains(status, "غير صالح") {
+		t.Errorf("the Arabic call page explains the expired link with %q, want the Arabic text", status)
+	}
+	a.check("ar", "join-error", false)
 
 	for _, rule := range slices.Sorted(maps.Keys(a.moderate)) {
 		pages := a.moderate[rule]

@@ -69,7 +69,12 @@ var callTexts = []string{"loading", "check_all_ok", "call_connected", "call_reco
 	"call_promoted", "call_demoted", "call_muted_by_advisor", "call_status_title",
 	"call_tier_high", "call_tier_medium", "call_tier_low", "call_tier_audio",
 	// The roster's notes in the page's language.
-	"call_you", "call_participant", "call_note_mic_off", "call_note_camera_off"}
+	"call_you", "call_participant", "call_note_mic_off", "call_note_camera_off",
+	// Errors: the server's codes and the browser's camera and microphone.
+	"call_error_invalid_token", "call_error_unsupported_version", "call_error_server_closing", "call_error_bad_sdp",
+	"call_error_bad_candidate", "call_error_bad_media", "call_error_internal", "call_error_unknown",
+	"call_device_denied", "call_device_missing", "call_device_busy", "call_device_failed",
+	"call_device_join_anyway", "call_device_no_https"}
 
 // callTemplates are texts with values the script fills in: each
 // placeholder is handed to the script as "{name}".

@@ -147,7 +147,7 @@
       return;
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setState('preview', 'This browser cannot use a camera here. You can still join and watch and listen. The page must be opened over https.');
+      setState('preview', tr('call_device_no_https', 'This browser cannot use a camera here. You can still join and watch and listen. The page must be opened over https.'));
       el.join.disabled = false;
       return;
     }
@@ -159,7 +159,7 @@
       s.local = null;
       const st = deviceStateOf(err);
       s.device = { camera: st, microphone: st, details: '' };
-      setState('preview', deviceErrorText(err) + ' You can still join without them.');
+      setState('preview', deviceErrorText(err) + ' ' + tr('call_device_join_anyway', 'You can still join without them.'));
       el.join.disabled = false;
       return;
     }
@@ -198,13 +198,13 @@
   function deviceErrorText(err) {
     switch (err && err.name) {
       case 'NotAllowedError':
-        return 'You did not allow the camera and microphone. Allow them in your browser’s address bar and reload the page.';
+        return tr('call_device_denied', 'You did not allow the camera and microphone. Allow them in your browser’s address bar and reload the page.');
       case 'NotFoundError':
-        return 'No camera or microphone was found.';
+        return tr('call_device_missing', 'No camera or microphone was found.');
       case 'NotReadableError':
-        return 'Your camera or microphone is being used by another program. Close it and reload the page.';
+        return tr('call_device_busy', 'Your camera or microphone is being used by another program. Close it and reload the page.');
       default:
-        return 'Your camera or microphone could not be started.';
+        return tr('call_device_failed', 'Your camera or microphone could not be started.');
     }
   }
 
@@ -302,7 +302,7 @@
     if (silentCodes.has(code)) {
       return;
     }
-    const text = errorText[code] || 'Something went wrong. We will try again.';
+    const text = errorText[code] ? tr('call_error_' + code, errorText[code]) : tr('call_error_unknown', 'Something went wrong. We will try again.');
     if (code === 'room_ended') {
       onEnded(); // e.g. a reload after the advisor ended the call
       return;
