@@ -205,10 +205,24 @@ func (c *citizen) render(g *gin.Context, status int, name string, p page) {
 	g.Data(status, "text/html; charset=utf-8", []byte(buf.String()))
 }
 
-// errorPage says in the citizen's language what is wrong with the link.
+// errorPage says in the citizen's language what is wrong with the link,
+// and where to go instead (Link, LinkText) when there is somewhere.
 type errorPage struct {
-	Message string
-	Contact string
+	Message  string
+	Contact  string
+	Link     string
+	LinkText string
+}
+
+// callEnded answers a link of an appointment the advisor has ended (a
+// reload of the call or waiting page afterwards): 410 with "Your advisor
+// has ended the call", and for the citizen the way to the survey.
+func (c *citizen) callEnded(g *gin.Context, loc *i18n.Localizer, b brand, inv storage.Invitation) {
+	p := errorPage{Message: loc.T("call_ended_by_advisor", nil)}
+	if inv.Role == storage.InviteCitizen {
+		p.Link, p.LinkText = "/i/"+g.Param("token")+"/survey?ended=1&lang="+loc.Lang(), loc.T("survey_title", nil)
+	}
+	c.render(g, http.StatusGone, "error", page{L: loc, Brand: b, Data: p})
 }
 
 // invitation loads the invitation of the :token parameter with its
@@ -228,6 +242,10 @@ func (c *citizen) invitation(g *gin.Context) (storage.Invitation, storage.Appoin
 		c.log.Error("citizen page: load tenant", "tenant", appt.TenantID, "err", err)
 		c.render(g, http.StatusInternalServerError, "error", page{L: loc, Data: errorPage{Message: loc.T("error_server", nil)}})
 		return inv, appt, brand{}, loc, false
+	}
+	if appt.Status == storage.StatusDone {
+		c.callEnded(g, loc, b, inv)
+		return inv, appt, b, loc, false
 	}
 	if err := inv.CheckWindow(c.now()); errors.Is(err, storage.ErrTokenExpired) || appt.Status != storage.StatusBooked {
 		c.linkError(g, loc, b, storage.ErrTokenExpired)

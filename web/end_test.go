@@ -261,6 +261,17 @@ func TestCallPageAfterEnd(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `<p id="ended" class="notice" role="status">Ihre Ansprechperson hat das Gespräch beendet.</p>`) {
 		t.Errorf("survey after the end: %d, lacks the German notice:\n%s", rec.Code, rec.Body)
 	}
+	// A reload of the call page afterwards says the same, and offers the citizen the survey.
+	rec = s.do(call{method: "GET", path: "/i/" + token + "/call?lang=de"})
+	if body := rec.Body.String(); rec.Code != http.StatusGone || !strings.Contains(body, "Ihre Ansprechperson hat das Gespräch beendet.") ||
+		!strings.Contains(body, `href="/i/`+token+`/survey?ended=1&amp;lang=de"`) {
+		t.Errorf("citizen's call page after the end: %d\n%s", rec.Code, body)
+	}
+	rec = s.do(call{method: "GET", path: "/i/" + interp + "/wait?lang=en"})
+	if body := rec.Body.String(); rec.Code != http.StatusGone || !strings.Contains(body, "Your advisor has ended the call.") ||
+		strings.Contains(body, "/survey") {
+		t.Errorf("interpreter's waiting room after the end: %d\n%s", rec.Code, body)
+	}
 	rec = s.do(call{method: "GET", path: "/thanks?ended=1&lang=ar"})
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "أنهى مستشاركم المحادثة.") || !strings.Contains(rec.Body.String(), `dir="rtl"`) {
 		t.Errorf("ended page in Arabic: %d\n%s", rec.Code, rec.Body)
