@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/nahbar/nahbar/e2e/internal/netdelay"
 	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/web"
 )
@@ -21,6 +22,7 @@ import (
 const (
 	weakRateKbit      = 150
 	weakLossPct       = 5
+	weakDelay         = 150 * time.Millisecond // each way
 	pausedRateKbit    = 50
 	maxConcealedShare = 0.05 // of the audio samples received
 	minWeakFPS        = 8.0
@@ -47,6 +49,7 @@ type linkStats struct {
 	NACKs       int     `json:"nacks"`
 	Lost        int     `json:"lost"`
 	Tier        string  `json:"tier"`
+	RTT         float64 `json:"rtt"` // the selected candidate pair's currentRoundTripTime, seconds
 	Paused      bool    `json:"paused"`
 	PausedText  string  `json:"pausedText"`
 }
@@ -74,20 +77,30 @@ const linkStatsJS = `(async () => {
       o.concealed = s.concealedSamples || 0; o.samples = s.totalSamplesReceived || 0;
     }
     if (s.type === 'transport') { o.bytes += s.bytesReceived || 0; }
+    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime) { o.rtt = s.currentRoundTripTime; }
     if (s.type === 'local-candidate' && s.port && !o.ports.includes(s.port)) { o.ports.push(s.port); }
   });
   return o;
 })()`
 
-// link shapes the server → citizen direction inside the test's network
-// namespace: tc htb on lo (where traffic between the namespace's own
-// addresses goes) for the rate, nftables for random loss. The kernel has no
-// netem, so there is no added delay (an NFQUEUE helper would be needed).
+// link shapes the citizen's link inside the test's network namespace: tc
+// htb on lo (where traffic between the namespace's own addresses goes) limits
+// the rate from the server to the citizen; two NFQUEUEs served by netdelay
+// (the kernel has no netem) delay each direction and drop a share of what
+// the server sends.
 type link struct {
-	sport  int
-	dports []int // every local candidate port of the citizen: ICE may use any
-	shaped bool
+	sport      int
+	dports     []int // every local candidate port of the citizen: ICE may use any
+	shaped     bool
+	down, up   *netdelay.Queue
+	rulesAdded bool
 }
+
+// Queue numbers of the two directions.
+const (
+	queueDown = 1
+	queueUp   = 2
+)
 
 func run(name string, args ...string) error {
 	out, err := exec.Command(name, args...).CombinedOutput()
@@ -97,9 +110,37 @@ func run(name string, args ...string) error {
 	return nil
 }
 
-// set limits the rate (kbit/s) and drops lossPct % of the server's UDP
-// packets to the citizen's port.
-func (l *link) set(rateKbit, lossPct int) error {
+// queueRules sends the citizen's media both ways through the delay queues.
+// iptables-legacy: the nft build here has no queue target. --queue-bypass
+// lets packets pass should no program listen.
+func (l *link) queueRules() error {
+	if l.rulesAdded {
+		return nil
+	}
+	var err error
+	if l.down, err = netdelay.Open(queueDown); err != nil {
+		return err
+	}
+	if l.up, err = netdelay.Open(queueUp); err != nil {
+		return err
+	}
+	for _, d := range l.dports {
+		for _, r := range [][]string{
+			{"--sport", fmt.Sprint(l.sport), "--dport", fmt.Sprint(d), "-j", "NFQUEUE", "--queue-num", fmt.Sprint(queueDown)},
+			{"--sport", fmt.Sprint(d), "--dport", fmt.Sprint(l.sport), "-j", "NFQUEUE", "--queue-num", fmt.Sprint(queueUp)},
+		} {
+			if err := run("iptables-legacy", append(append([]string{"-A", "OUTPUT", "-p", "udp"}, r...), "--queue-bypass")...); err != nil {
+				return err
+			}
+		}
+	}
+	l.rulesAdded = true
+	return nil
+}
+
+// set limits the rate (kbit/s) from the server to the citizen, drops lossPct %
+// of those packets and delays both directions by delay.
+func (l *link) set(rateKbit, lossPct int, delay time.Duration) error {
 	rate := fmt.Sprintf("%dkbit", rateKbit)
 	// A small burst and a queue of ~1 s at the weak rate, as a mobile link
 	// has, rather than an endless one.
@@ -126,20 +167,11 @@ func (l *link) set(rateKbit, lossPct int) error {
 	} else if err := run("tc", append([]string{"class", "change"}, class...)...); err != nil {
 		return err
 	}
-	_ = run("nft", "delete", "table", "inet", "nahbar_weak")
-	if lossPct > 0 {
-		rules := fmt.Sprintf(`table inet nahbar_weak {
-  chain out {
-    type filter hook output priority 0; policy accept;
-    udp sport %d udp dport { %s } numgen random mod 100 < %d drop
-  }
-}`, l.sport, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(l.dports)), ", "), "[]"), lossPct)
-		cmd := exec.Command("nft", "-f", "-")
-		cmd.Stdin = strings.NewReader(rules)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("nft loss rule: %v: %s", err, out)
-		}
+	if err := l.queueRules(); err != nil {
+		return err
 	}
+	l.down.Set(delay, float64(lossPct)/100)
+	l.up.Set(delay, 0)
 	return nil
 }
 
@@ -166,14 +198,32 @@ func (l *link) describe() string {
 	return strings.Join(strings.Fields(string(out)), " ")
 }
 
-// clear lifts every limit (the link "recovers").
+// clear lifts every limit (the link "recovers"); the queue rules stay, with
+// neither delay nor loss.
 func (l *link) clear() error {
-	_ = run("nft", "delete", "table", "inet", "nahbar_weak")
+	if l.down != nil {
+		l.down.Set(0, 0)
+		l.up.Set(0, 0)
+	}
 	if !l.shaped {
 		return nil
 	}
 	l.shaped = false
 	return run("tc", "qdisc", "del", "dev", "lo", "root")
+}
+
+// close removes the shaping, the queue rules and the queues.
+func (l *link) close() {
+	_ = l.clear()
+	if l.rulesAdded {
+		_ = run("iptables-legacy", "-F", "OUTPUT")
+		l.rulesAdded = false
+	}
+	for _, q := range []*netdelay.Queue{l.down, l.up} {
+		if q != nil {
+			_ = q.Close()
+		}
+	}
 }
 
 // startServerUDP is startServer with one fixed media UDP port, so the
@@ -234,9 +284,9 @@ func TestWeakLink(t *testing.T) {
 	if skipReason != "" {
 		t.Skip("browser end-to-end test skipped: " + skipReason)
 	}
-	for _, tool := range []string{"tc", "nft"} {
+	for _, tool := range []string{"tc", "iptables-legacy"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("weak-link test skipped: %s not found (iproute2, nftables)", tool)
+			t.Skipf("weak-link test skipped: %s not found (iproute2, iptables)", tool)
 		}
 	}
 	srv, udpPort := startServerUDP(t)
@@ -282,7 +332,7 @@ func TestWeakLink(t *testing.T) {
 		fatal(t, srv, parts, "citizen: no local candidates: %+v", first)
 	}
 	l := &link{sport: udpPort, dports: first.Ports}
-	t.Cleanup(func() { _ = l.clear() })
+	t.Cleanup(l.close)
 	tierIs := func(want func(string) bool, what string) func() (bool, string, error) {
 		last, lastAt := read(), time.Now()
 		return func() (bool, string, error) {
@@ -298,7 +348,7 @@ func TestWeakLink(t *testing.T) {
 	}
 
 	t.Run("150kbit_5pct_loss", func(t *testing.T) {
-		if err := l.set(weakRateKbit, weakLossPct); err != nil {
+		if err := l.set(weakRateKbit, weakLossPct, weakDelay); err != nil {
 			t.Fatal(err)
 		}
 		dropped := time.Now()
@@ -330,6 +380,12 @@ func TestWeakLink(t *testing.T) {
 		t.Logf("at %d kbit/s + %d %% loss over %.1f s: %.1f fps at %dx%d, concealed %.2f %%, freezes %d (%.2f s, longest %.2f s), %.0f kbit/s received",
 			weakRateKbit, weakLossPct, secs, fps, end.FrameWidth, end.FrameHeight, 100*concealed,
 			end.Freezes-start.Freezes, end.FreezeSecs-start.FreezeSecs, longest, (end.Bytes-start.Bytes)*8/secs/1000)
+		t.Logf("citizen's RTT %.0f ms (link delay %v each way); browser: %d NACKs, %d PLIs, %d lost, %d keyframes; server's view:\n%s",
+			1000*end.RTT, weakDelay, end.NACKs-start.NACKs, end.PLIs-start.PLIs, end.Lost-start.Lost, end.Keyframes-start.Keyframes,
+			linkLog(srv, citizen.id, 8))
+		if end.RTT < (2 * weakDelay).Seconds() {
+			t.Errorf("the citizen's RTT is %.0f ms, want at least %v: the link's delay is not in effect", 1000*end.RTT, 2*weakDelay)
+		}
 		if concealed >= maxConcealedShare {
 			t.Errorf("audio concealed %.2f %% of samples, want < %.0f %%", 100*concealed, 100*maxConcealedShare)
 		}
@@ -371,7 +427,7 @@ func TestWeakLink(t *testing.T) {
 	})
 
 	t.Run("50kbit_audio_only", func(t *testing.T) {
-		if err := l.set(pausedRateKbit, 0); err != nil {
+		if err := l.set(pausedRateKbit, 0, 0); err != nil {
 			t.Fatal(err)
 		}
 		if err := poll(20*time.Second, 250*time.Millisecond, func() (bool, string, error) {
