@@ -93,12 +93,17 @@ func (r *Room) adaptAll(now time.Time) {
 		ls := r.linkSample(p, now)
 		if p.log.Enabled(context.Background(), slog.LevelDebug) {
 			p.log.Debug("link", "tier", rx.level.name(), "estimate_kbps", int(ls.estimateKbps), "sent_kbps", int(ls.sentKbps),
-				"loss", round1(100*ls.loss), "rtt", p.link.rtt())
+				"loss", round1(100*ls.loss), "rtt", p.link.rtt(), "probing", rx.policy.probing())
 		}
 		l, changed := rx.policy.update(ls)
 		if changed {
 			r.setLevel(p, l)
 		}
+		pad := 0.0
+		if rx.policy.probing() && rx.level > levelHigh && rx.level.video() {
+			pad = (rx.level - 1).needKbps() - rx.level.needKbps()
+		}
+		rx.vdown.setPadding(pad)
 	}
 }
 

@@ -35,20 +35,24 @@ type downTrack struct {
 	binding atomic.Pointer[downBinding] // set by Bind, cleared by Unbind
 	want    atomic.Uint64               // the source the receiver should get; 0: none (video paused)
 	cur     atomic.Uint64               // the source being forwarded (stored under writeMu)
+	padKbps atomic.Uint32               // padding to add while probing, kbit/s (set by the room; 0: none)
+	padFor  atomic.Pointer[downTrack]   // audio: the receiver's video track, padded at the audio's pace
 
 	// writeMu serialises the sources writing into this track: normally one,
 	// two during a switch. Nothing else takes it (the room changes want, Bind
 	// and Unbind swap binding, all atomically), so holding it across WriteRTP
 	// cannot deadlock with pion or the room.
-	writeMu sync.Mutex
-	hdr     rtp.Header
-	ext     [2]rtp.Extension // backing for the interceptors' header extensions
-	started bool
-	seqOff  uint16
-	tsOff   uint32
-	lastSeq uint16
-	lastTS  uint32
-	lastAt  time.Time
+	writeMu   sync.Mutex
+	hdr       rtp.Header
+	ext       [2]rtp.Extension // backing for the interceptors' header extensions
+	started   bool
+	seqOff    uint16
+	tsOff     uint32
+	lastSeq   uint16
+	lastTS    uint32
+	lastAt    time.Time
+	padCredit int       // bytes of padding owed
+	padAt     time.Time // when the credit was last topped up
 
 	firstAt                atomic.Int64  // unix nanos (output clock) of the first frame written; 0 before, for the join time
 	bytes, packets, frames atomic.Uint64 // what was written (bytes as on the wire), for usage and status
@@ -156,6 +160,68 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) (sent int) {
 	}
 	d.started = true
 	d.frames.Add(1)
+	if v := d.padFor.Load(); v != nil {
+		sent += v.padTick(f.at)
+	}
+	return sent
+}
+
+// setPadding pads the stream by kbps (0: stop) so that congestion control
+// sees whether the link carries more than the tier sends (a probe, policy.go).
+func (d *downTrack) setPadding(kbps float64) { d.padKbps.Store(uint32(max(kbps, 0))) }
+
+// Padding packets: padding-only RTP packets on the video stream's own SSRC,
+// between frames, with the last frame's timestamp. Chromium's receiver skips
+// them (an empty payload only fills a sequence number) but its transport-wide
+// feedback counts them, which is all a probe needs. They go out at the pace
+// of the receiver's audio (every 20 ms), one or two at a time: a burst after
+// each video frame looks like a queue to GCC's delay detector. RTP padding is
+// at most 255 bytes a packet; maxPadPackets bounds a catch-up burst.
+const (
+	paddingSize   = 255
+	maxPadPackets = 4
+	padGap        = 100 * time.Millisecond // a longer pause (a new probe, a stalled source) owes nothing
+)
+
+// padTick writes the padding owed now, from the receiver's audio path. It
+// never waits: while a video frame is being written it skips this tick (the
+// credit stays). It returns how many packets it sent.
+func (d *downTrack) padTick(at time.Time) int {
+	kbps := d.padKbps.Load()
+	if kbps == 0 || !d.writeMu.TryLock() {
+		return 0
+	}
+	defer d.writeMu.Unlock()
+	if b := d.binding.Load(); b != nil && d.cur.Load() != 0 {
+		return d.pad(b, kbps, at)
+	}
+	return 0
+}
+
+// pad writes the padding owed since the last call (under writeMu) and
+// returns how many packets it sent.
+func (d *downTrack) pad(b *downBinding, kbps uint32, at time.Time) (sent int) {
+	if !d.started || at.Sub(d.padAt) > padGap || at.Before(d.padAt) {
+		d.padAt, d.padCredit = at, 0
+		return 0
+	}
+	d.padCredit += int(int64(kbps) * 1000 / 8 * int64(at.Sub(d.padAt)) / int64(time.Second))
+	d.padAt = at
+	d.padCredit = min(d.padCredit, maxPadPackets*paddingSize)
+	for ; d.padCredit >= paddingSize; d.padCredit -= paddingSize {
+		d.hdr = rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: b.pt, SSRC: b.ssrc,
+			SequenceNumber: d.lastSeq + 1, Timestamp: d.lastTS, Extensions: d.ext[:0]}
+		d.seqOff++ // the next frame's packets come after this one
+		d.lastSeq = d.hdr.SequenceNumber
+		if _, err := b.write.WriteRTP(&d.hdr, nil); err != nil {
+			d.errs.report(err)
+			return sent
+		}
+		sent++
+		d.packets.Add(1)
+		d.payload.Add(paddingSize)
+		d.bytes.Add(paddingSize + packetOverheadBytes)
+	}
 	return sent
 }
 

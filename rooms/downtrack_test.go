@@ -267,3 +267,60 @@ type discard struct{}
 
 func (discard) WriteRTP(_ *rtp.Header, p []byte) (int, error) { return len(p), nil }
 func (discard) Write(b []byte) (int, error)                   { return len(b), nil }
+
+// TestDownTrackPadding: while probing, the receiver's audio writes paced
+// padding-only packets into its video stream, between frames, in the
+// stream's own sequence; the next frame follows them without a gap; nothing
+// is allocated; padding stops when the probe does.
+func TestDownTrackPadding(t *testing.T) {
+	v, rec := bound(t, capVP8)
+	au := newDownTrack(capOpus, "audio", "s", errorLog{})
+	if _, err := au.Bind(sinkContext{id: "r", w: discard{}}); err != nil {
+		t.Fatal(err)
+	}
+	au.padFor.Store(v)
+	vs, as := newSource(1, framing.VP8, 90000), newSource(2, framing.Opus, 48000)
+	v.setSource(vs.id)
+	au.setSource(as.id)
+	now := time.Unix(100, 0)
+	v.writeFrame(vs.id, vs.frame(1, true, now))
+
+	const kbps = 160
+	v.setPadding(kbps)
+	opus := make([]byte, 60)
+	audio := func() {
+		now = now.Add(20 * time.Millisecond)
+		as.batch.reset(true, now)
+		_ = as.pk.Packetize(opus, 960, as.batch.add)
+		au.writeFrame(as.id, &as.batch)
+	}
+	for range 50 { // one second
+		audio()
+	}
+	v.writeFrame(vs.id, vs.frame(1, false, now))
+	hdrs := rec.headers()
+	checkContinuous(t, hdrs, ptVP8)
+	pads := 0
+	for _, h := range hdrs[1 : len(hdrs)-1] {
+		if !h.Padding || h.PaddingSize != paddingSize || h.Timestamp != hdrs[0].Timestamp {
+			t.Fatalf("packet between the frames: padding %v size %d ts %d, want padding-only with the first frame's timestamp", h.Padding, h.PaddingSize, h.Timestamp)
+		}
+		pads++
+	}
+	// 160 kbit/s for the 49 audio intervals after the first: ~3.8 KB.
+	if want := kbps * 1000 / 8 * 49 / 50 / paddingSize; pads < want-1 || pads > want+1 {
+		t.Errorf("%d padding packets in a second at %d kbit/s, want about %d", pads, kbps, want)
+	}
+	if n := testing.AllocsPerRun(50, audio); n != 0 {
+		t.Errorf("%.1f allocations per padded audio packet", n)
+	}
+
+	v.setPadding(0)
+	before := len(rec.headers())
+	for range 10 {
+		audio()
+	}
+	if n := len(rec.headers()); n != before {
+		t.Errorf("%d packets written after the probe stopped", n-before)
+	}
+}

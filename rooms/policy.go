@@ -18,6 +18,10 @@ type policyConfig struct {
 	trialHold   time.Duration // audio only on a clean link this long: try the lowest video tier (doubled after a failed try)
 	maxTrial    time.Duration // the doubling stops here
 	queueRTT    time.Duration // an RTT this far above the lowest seen means a standing queue: no step up
+	probeAfter  time.Duration // a video tier this long on a clean link below the next tier's need: probe for it
+	probeMin    time.Duration // a probe runs at least this long before it may step up
+	probeMax    time.Duration // ... and gives up after this long without the estimate reaching the next tier
+	probeWait   time.Duration // after a failed probe, wait this long before the next (doubled up to maxTrial)
 }
 
 var defaultPolicy = policyConfig{
@@ -33,7 +37,20 @@ var defaultPolicy = policyConfig{
 	trialHold:   12 * time.Second,
 	maxTrial:    60 * time.Second,
 	queueRTT:    150 * time.Millisecond,
+	probeAfter:  4 * time.Second,
+	probeMin:    2 * time.Second,
+	probeMax:    12 * time.Second,
+	probeWait:   10 * time.Second,
 }
+
+// probeFall: a probe whose estimate falls below this share of the estimate
+// it started from has congested the link: it stops at once.
+const probeFall = 0.9
+
+// probeGain: a probe steps up only when the estimate rose by this much while
+// it ran, on top of reaching the next tier's need: the link carried more
+// than before, not merely the estimate stood near the need anyway.
+const probeGain = 1.2
 
 // gccUndershoot: after congestion GCC sets its target to 0.85 of the rate the
 // link delivered, and on a link that just carries a tier it hovers between
@@ -78,10 +95,14 @@ type tierPolicy struct {
 	trial      bool          // the last step up was a trial out of audio only
 	trialWait  time.Duration // how long audio only must be clean before the next trial
 	minRTT     time.Duration // the lowest RTT seen: the path without queues
+	probeSince time.Time     // padding up to the next tier's need since (zero: not probing)
+	probeFrom  float64       // the estimate when the probe began
+	probeNext  time.Time     // no probe before this (after a failed one)
+	probeWait  time.Duration // the wait after the next failed probe
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
-	return &tierPolicy{cfg: cfg, level: start, upHold: cfg.upHold, trialWait: cfg.trialHold, lastChange: now}
+	return &tierPolicy{cfg: cfg, level: start, upHold: cfg.upHold, trialWait: cfg.trialHold, probeWait: cfg.probeWait, lastChange: now}
 }
 
 // fitting is the best level at or below cap whose need the estimate carries.
@@ -111,7 +132,7 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		}
 	}
 	if s.now.Sub(p.lastChange) >= p.cfg.stableReset && p.level.video() {
-		p.upHold, p.trialWait = p.cfg.upHold, p.cfg.trialHold
+		p.upHold, p.trialWait, p.probeWait = p.cfg.upHold, p.cfg.trialHold, p.cfg.probeWait
 	}
 
 	need := p.level.needKbps()
@@ -135,6 +156,9 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		next := p.level + 1
 		if s.loss > p.cfg.lossDown {
 			next = max(next, min(fitting(s.estimateKbps/gccUndershoot, s.cap), levelLow))
+		}
+		if !p.probeSince.IsZero() {
+			p.probeFailed(s.now)
 		}
 		if !p.lastUp.IsZero() && s.now.Sub(p.lastUp) < p.cfg.failedProbe {
 			// The step up failed: wait longer before the next one.
@@ -162,6 +186,9 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 	clean := p.level > s.cap && s.loss <= p.cfg.lossUp && !queued
 	byEstimate := clean && s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
 	byTrial := clean && !p.level.video()
+	if p.probe(s, clean && !byEstimate) {
+		return p.level, true
+	}
 	switch {
 	case !byEstimate && !byTrial:
 		p.goodSince = time.Time{}
@@ -179,6 +206,44 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 
 func (p *tierPolicy) set(l level, now time.Time) {
 	p.level = l
-	p.badSince, p.goodSince = time.Time{}, time.Time{}
+	p.badSince, p.goodSince, p.probeSince = time.Time{}, time.Time{}, time.Time{}
 	p.lastChange = now
+}
+
+// probing reports whether the receiver's stream should be padded up to the
+// next tier's need now.
+func (p *tierPolicy) probing() bool { return !p.probeSince.IsZero() }
+
+// probe runs the probe for the next tier and reports whether it stepped up.
+// GCC raises its estimate only while more arrives than before (at most to 1.5
+// times the rate received), so a receiver on a tier that sends less than the
+// next one's need would never see the estimate reach it after the link
+// recovers. A probe pads the stream up to that need; if the estimate follows
+// (GCC finds the link carries it: it rose by probeGain and reached what the
+// next tier needs, less GCC's usual undershoot) the receiver steps up at once. If loss, a
+// queue or a falling estimate shows up instead, or nothing happens within
+// probeMax, the probe stops and the next waits longer.
+func (p *tierPolicy) probe(s linkSample, clean bool) bool {
+	ok := clean && p.level.video() && p.level > s.cap && s.now.Sub(p.lastChange) >= p.cfg.probeAfter
+	switch {
+	case p.probeSince.IsZero():
+		if ok && !s.now.Before(p.probeNext) {
+			p.probeSince, p.probeFrom = s.now, s.estimateKbps
+		}
+	case !ok || s.estimateKbps < p.probeFrom*probeFall || s.now.Sub(p.probeSince) >= p.cfg.probeMax:
+		p.probeFailed(s.now)
+	case s.now.Sub(p.probeSince) >= p.cfg.probeMin && s.estimateKbps >= (p.level-1).needKbps()*gccUndershoot &&
+		s.estimateKbps >= p.probeFrom*probeGain:
+		p.trial = false
+		p.set(p.level-1, s.now)
+		p.lastUp = s.now
+		return true
+	}
+	return false
+}
+
+func (p *tierPolicy) probeFailed(now time.Time) {
+	p.probeSince = time.Time{}
+	p.probeNext = now.Add(p.probeWait)
+	p.probeWait = min(2*p.probeWait, p.cfg.maxTrial)
 }

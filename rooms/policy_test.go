@@ -251,3 +251,71 @@ func TestCapFor(t *testing.T) {
 		t.Logf("%-6s need %.0f kbit/s payload, %.0f kbit/s on the wire = %.0f MB/h", l.name(), l.needKbps(), l.wireKbps(), kbpsToMBPerHour(l.wireKbps()))
 	}
 }
+
+// TestTierPolicyProbe: on a clean link whose estimate stays below the next
+// tier (GCC cannot see more than is sent), the policy probes; it steps up
+// when the estimate follows the padding, and stops and waits longer when
+// the probe meets loss or the estimate does not move.
+func TestTierPolicyProbe(t *testing.T) {
+	medium := levelHigh + 1
+	type sample struct {
+		after    time.Duration
+		estimate float64
+		loss     float64
+		cap      level
+	}
+	run := func(p *tierPolicy, now *time.Time, s sample) level {
+		for t0 := time.Duration(0); t0 < s.after; t0 += 500 * time.Millisecond {
+			*now = now.Add(500 * time.Millisecond)
+			p.update(linkSample{now: *now, estimateKbps: s.estimate, sentKbps: p.level.needKbps(), loss: s.loss, rtt: 50 * time.Millisecond, cap: s.cap})
+		}
+		return p.level
+	}
+	low := levelLow.needKbps() * 1.4 // the link carries the low tier with room, GCC sees no more
+
+	t.Run("the estimate follows: step up", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		if l := run(p, &now, sample{after: 4 * time.Second, estimate: low}); l != levelLow || !p.probing() {
+			t.Fatalf("after 4 s clean on the low tier: level %s, probing %v; want low, probing", l.name(), p.probing())
+		}
+		if l := run(p, &now, sample{after: 1500 * time.Millisecond, estimate: medium.needKbps()}); l != levelLow {
+			t.Fatalf("stepped up to %s before the probe ran its minimum", l.name())
+		}
+		if l := run(p, &now, sample{after: time.Second, estimate: medium.needKbps()}); l != medium || p.probing() {
+			t.Fatalf("estimate at the medium need during the probe: level %s, probing %v; want medium, not probing", l.name(), p.probing())
+		}
+	})
+	t.Run("loss stops the probe and the next waits", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		run(p, &now, sample{after: 5 * time.Second, estimate: low})
+		if !p.probing() {
+			t.Fatal("no probe on a clean link")
+		}
+		run(p, &now, sample{after: 500 * time.Millisecond, estimate: low, loss: 0.05})
+		if p.probing() {
+			t.Fatal("the probe goes on despite 5 % loss")
+		}
+		if run(p, &now, sample{after: 9 * time.Second, estimate: low}); p.probing() {
+			t.Fatal("a new probe within probeWait of a failed one")
+		}
+		if run(p, &now, sample{after: 1500 * time.Millisecond, estimate: low}); !p.probing() {
+			t.Fatal("no new probe after probeWait")
+		}
+	})
+	t.Run("an estimate that does not move: give up", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		if l := run(p, &now, sample{after: 4*time.Second + defaultPolicy.probeMax + time.Second, estimate: low}); l != levelLow || p.probing() {
+			t.Fatalf("level %s, probing %v after a probe of more than probeMax without the estimate rising; want low, not probing", l.name(), p.probing())
+		}
+	})
+	t.Run("no probe above the receiver's own cap", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		if run(p, &now, sample{after: 10 * time.Second, estimate: low, cap: levelLow}); p.probing() {
+			t.Fatal("probing for a tier the receiver's save-data choice excludes")
+		}
+	})
+}

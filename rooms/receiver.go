@@ -75,6 +75,7 @@ func (r *Room) attachReceiver(p *Participant, k codec.Kind) error {
 	rx.codec = k
 	rx.vdown = newDownTrack(videoCapability(k), "video-"+rx.level.name(), streamID(view), newErrorLog(p.log, "write video rtp"))
 	rx.adown = newDownTrack(capOpus, "audio", streamID(view), newErrorLog(p.log, "write audio rtp"))
+	rx.adown.padFor.Store(rx.vdown) // probes pad the video at the audio's pace
 	if rx.level < rx.cap() {
 		rx.level = rx.cap()
 		rx.policy = newTierPolicy(defaultPolicy, rx.level, r.cfg.Now())
