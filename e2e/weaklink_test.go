@@ -30,6 +30,7 @@ const (
 	tierDownWithin    = 10 * time.Second
 	tierUpWithin      = 30 * time.Second
 	weakWindow        = 10 * time.Second
+	switchSettle      = 10 * time.Second // at most, for the low tier to play steadily
 	budgetMBPerHour   = 100
 )
 
@@ -50,6 +51,7 @@ type linkStats struct {
 	Lost        int     `json:"lost"`
 	Tier        string  `json:"tier"`
 	RTT         float64 `json:"rtt"` // the selected candidate pair's currentRoundTripTime, seconds
+	Pair        string  `json:"pair"`
 	Paused      bool    `json:"paused"`
 	PausedText  string  `json:"pausedText"`
 }
@@ -77,9 +79,11 @@ const linkStatsJS = `(async () => {
       o.concealed = s.concealedSamples || 0; o.samples = s.totalSamplesReceived || 0;
     }
     if (s.type === 'transport') { o.bytes += s.bytesReceived || 0; }
-    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime) { o.rtt = s.currentRoundTripTime; }
+    if (s.type === 'transport' && s.selectedCandidatePairId) { o.pair = s.selectedCandidatePairId; }
     if (s.type === 'local-candidate' && s.port && !o.ports.includes(s.port)) { o.ports.push(s.port); }
   });
+  const pair = o.pair && r.get(o.pair);
+  if (pair) { o.rtt = pair.currentRoundTripTime || 0; }
   return o;
 })()`
 
@@ -356,12 +360,38 @@ func TestWeakLink(t *testing.T) {
 			fatal(t, srv, parts, "link dropped to %d kbit/s: %v\nserver's view:\n%s", weakRateKbit, err, linkLog(srv, citizen.id, 12))
 		}
 		t.Logf("low tier %v after the link dropped", time.Since(dropped).Round(100*time.Millisecond))
+		// What the higher tier left in the link's queue (up to 1 s of it at
+		// the weak rate, see set) and the switch to the low tier's keyframe
+		// are the drop, which the 10 s criterion covers, not the low tier:
+		// the window starts once the low tier plays (its frames arrive, no
+		// freeze has ended for a second). The browser counts a freeze when it
+		// ends, so one that began in the switch would otherwise land in it.
+		settling := time.Now()
+		last := read()
+		if err := poll(switchSettle, 250*time.Millisecond, func() (bool, string, error) {
+			cur := read()
+			steady := cur.FrameWidth == 320 && cur.Frames > last.Frames && cur.Freezes == last.Freezes && time.Since(settling) >= time.Second
+			if cur.Freezes != last.Freezes || cur.Frames == last.Frames {
+				settling = time.Now()
+			}
+			last = cur
+			return steady, fmt.Sprintf("the low tier does not play steadily: %dx%d, %d frames, %d freezes", cur.FrameWidth, cur.FrameHeight, cur.Frames, cur.Freezes), nil
+		}); err != nil {
+			fatal(t, srv, parts, "after the switch to the low tier: %v", err)
+		}
+		t.Logf("the low tier plays steadily %v after the link dropped", time.Since(dropped).Round(100*time.Millisecond))
 		start, prev := read(), read()
 		startAt := time.Now()
 		var longest float64
+		var timeline []string // each freeze: when, how long, and the repair counters then
 		for time.Since(startAt) < weakWindow {
 			time.Sleep(250 * time.Millisecond) // sampling the freezes, not waiting for an outcome
 			cur := read()
+			if cur.Freezes > prev.Freezes {
+				timeline = append(timeline, fmt.Sprintf("+%.1fs %.2fs (lost %d, NACKs %d, PLIs %d, keyframes %d)",
+					time.Since(startAt).Seconds(), cur.FreezeSecs-prev.FreezeSecs, cur.Lost-start.Lost, cur.NACKs-start.NACKs,
+					cur.PLIs-start.PLIs, cur.Keyframes-start.Keyframes))
+			}
 			if cur.Freezes == prev.Freezes+1 && cur.FreezeSecs-prev.FreezeSecs > longest {
 				longest = cur.FreezeSecs - prev.FreezeSecs
 			}
@@ -380,6 +410,7 @@ func TestWeakLink(t *testing.T) {
 		t.Logf("at %d kbit/s + %d %% loss over %.1f s: %.1f fps at %dx%d, concealed %.2f %%, freezes %d (%.2f s, longest %.2f s), %.0f kbit/s received",
 			weakRateKbit, weakLossPct, secs, fps, end.FrameWidth, end.FrameHeight, 100*concealed,
 			end.Freezes-start.Freezes, end.FreezeSecs-start.FreezeSecs, longest, (end.Bytes-start.Bytes)*8/secs/1000)
+		t.Logf("freezes: %s", strings.Join(timeline, "; "))
 		t.Logf("citizen's RTT %.0f ms (link delay %v each way); browser: %d NACKs, %d PLIs, %d lost, %d keyframes; server's view:\n%s",
 			1000*end.RTT, weakDelay, end.NACKs-start.NACKs, end.PLIs-start.PLIs, end.Lost-start.Lost, end.Keyframes-start.Keyframes,
 			linkLog(srv, citizen.id, 8))
@@ -389,40 +420,20 @@ func TestWeakLink(t *testing.T) {
 		if concealed >= maxConcealedShare {
 			t.Errorf("audio concealed %.2f %% of samples, want < %.0f %%", 100*concealed, 100*maxConcealedShare)
 		}
-		// Failures whose cause lies in the server (rooms), not in the page or
-		// the test: the assertions stay, the case is skipped naming them.
-		var serverProblems []string
-		frozen := longest > maxFreeze.Seconds()
-		if frozen {
-			serverProblems = append(serverProblems, fmt.Sprintf(
-				"a freeze of %.2f s (want none over %v) on the low tier while %.0f kbit/s kept arriving: the browser sent %d PLIs "+
-					"and %d NACKs for %d lost packets and decoded %d keyframes in the window, so the server does not repair "+
-					"the low tier's stream under 5 %% loss quickly enough (keyframe on PLI / retransmission)",
-				longest, maxFreeze, (end.Bytes-start.Bytes)*8/secs/1000, end.PLIs-start.PLIs, end.NACKs-start.NACKs,
-				end.Lost-start.Lost, end.Keyframes-start.Keyframes))
+		if longest > maxFreeze.Seconds() {
+			t.Errorf("a freeze of %.2f s on the low tier, want none over %v (freezes: %s)", longest, maxFreeze, strings.Join(timeline, "; "))
 		}
 		if fps < minWeakFPS || end.FrameWidth < 320 || end.FrameHeight < 180 {
-			msg := fmt.Sprintf("video %.1f fps at %dx%d, want ≥ %.0f fps at ≥ 320x180", fps, end.FrameWidth, end.FrameHeight, minWeakFPS)
-			if frozen {
-				serverProblems = append(serverProblems, msg+" (because of that freeze)")
-			} else {
-				t.Error(msg)
-			}
+			t.Errorf("video %.1f fps at %dx%d, want ≥ %.0f fps at ≥ 320x180", fps, end.FrameWidth, end.FrameHeight, minWeakFPS)
 		}
 		if err := l.clear(); err != nil {
 			t.Fatal(err)
 		}
 		recovered := time.Now()
 		if err := poll(tierUpWithin, 250*time.Millisecond, tierIs(func(s string) bool { return s == "medium" || s == "high" }, "above low")); err != nil {
-			serverProblems = append(serverProblems, fmt.Sprintf(
-				"not back above the low tier within %v of the link recovering (%v): the server's bandwidth estimate does not "+
-					"rise once the limit is lifted (estimate_kbps against sent_kbps below; the low tier sends ~90 kbit/s and nothing "+
-					"probes the freed capacity), so it never stays 25 %% above the medium tier's need for 8 s; server's view:\n%s", tierUpWithin, err, linkLog(srv, citizen.id, 6)))
+			t.Errorf("not back above the low tier within %v of the link recovering: %v\nserver's view:\n%s", tierUpWithin, err, linkLog(srv, citizen.id, 12))
 		} else {
 			t.Logf("back up %v after the link recovered", time.Since(recovered).Round(100*time.Millisecond))
-		}
-		if len(serverProblems) > 0 {
-			t.Skipf("server-side problems (rooms), assertions kept:\n- %s", strings.Join(serverProblems, "\n- "))
 		}
 	})
 

@@ -26,7 +26,7 @@ import (
 // nfnetlink_queue message types, attributes and values
 // (include/uapi/linux/netfilter/nfnetlink_queue.h).
 const (
-	msgPacket  = unix.NFNL_SUBSYS_QUEUE<<8 | 0
+	msgPacket  = unix.NFNL_SUBSYS_QUEUE << 8 // | NFQNL_MSG_PACKET (0)
 	msgVerdict = unix.NFNL_SUBSYS_QUEUE<<8 | 1
 	msgConfig  = unix.NFNL_SUBSYS_QUEUE<<8 | 2
 
