@@ -22,6 +22,8 @@ type policyConfig struct {
 	probeMin    time.Duration // a probe runs at least this long before it may step up
 	probeMax    time.Duration // ... and gives up after this long without the estimate reaching the next tier
 	probeWait   time.Duration // after a failed probe, wait this long before the next (doubled up to maxTrial)
+	probeHold   time.Duration // a probe that delivered the next tier's need cleanly this long steps up
+	probeGrace  time.Duration // after such a step up, only loss or a queue step down, not GCC's lagging estimate
 }
 
 var defaultPolicy = policyConfig{
@@ -41,6 +43,8 @@ var defaultPolicy = policyConfig{
 	probeMin:    2 * time.Second,
 	probeMax:    12 * time.Second,
 	probeWait:   10 * time.Second,
+	probeHold:   4 * time.Second,
+	probeGrace:  10 * time.Second,
 }
 
 // probeFall: a probe whose estimate falls below this share of the estimate
@@ -51,6 +55,10 @@ const probeFall = 0.9
 // it ran, on top of reaching the next tier's need: the link carried more
 // than before, not merely the estimate stood near the need anyway.
 const probeGain = 1.2
+
+// probeDelivered: a probe counts as carrying the next tier when the rate sent
+// (media and padding) is at least this share of that tier's need.
+const probeDelivered = 0.9
 
 // gccUndershoot: after congestion GCC sets its target to 0.85 of the rate the
 // link delivered, and on a link that just carries a tier it hovers between
@@ -99,6 +107,7 @@ type tierPolicy struct {
 	probeFrom  float64       // the estimate when the probe began
 	probeNext  time.Time     // no probe before this (after a failed one)
 	probeWait  time.Duration // the wait after the next failed probe
+	graceTill  time.Time     // a step up by a delivered probe: until then the estimate alone does not step down
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
@@ -135,10 +144,19 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		p.upHold, p.trialWait, p.probeWait = p.cfg.upHold, p.cfg.trialHold, p.cfg.probeWait
 	}
 
+	if s.rtt > 0 && (p.minRTT == 0 || s.rtt < p.minRTT) {
+		p.minRTT = s.rtt
+	}
+	queued := s.rtt > 0 && s.rtt > p.minRTT+p.cfg.queueRTT // the link holds a queue: it is full
 	need := p.level.needKbps()
 	short := s.estimateKbps < need*gccUndershoot // GCC hovers between 0.85 and 1 of what the link carries
 	if s.sentKbps < appLimitedShare*need {
 		short = s.estimateKbps < appLimitedFloor*s.sentKbps
+	}
+	if s.now.Before(p.graceTill) {
+		// The probe showed the link carries this tier; GCC's estimate climbs
+		// at most 8 % a second behind it. A queue or loss would say otherwise.
+		short = queued
 	}
 	bad := p.level.video() && (short || s.loss > p.cfg.lossDown) && s.now.Sub(p.lastChange) >= p.cfg.settle
 	switch {
@@ -179,10 +197,6 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 	// sees too little traffic to estimate more than a small multiple of it
 	// (and any jitter knocks it back), so it cannot tell that video would fit.
 	// A failed trial (undone within failedProbe) doubles the wait.
-	if s.rtt > 0 && (p.minRTT == 0 || s.rtt < p.minRTT) {
-		p.minRTT = s.rtt
-	}
-	queued := s.rtt > 0 && s.rtt > p.minRTT+p.cfg.queueRTT // the link holds a queue: it is full
 	clean := p.level > s.cap && s.loss <= p.cfg.lossUp && !queued
 	byEstimate := clean && s.estimateKbps >= (p.level-1).needKbps()*p.cfg.upMargin
 	byTrial := clean && !p.level.video()
@@ -220,7 +234,10 @@ func (p *tierPolicy) probing() bool { return !p.probeSince.IsZero() }
 // next one's need would never see the estimate reach it after the link
 // recovers. A probe pads the stream up to that need; if the estimate follows
 // (GCC finds the link carries it: it rose by probeGain and reached what the
-// next tier needs, less GCC's usual undershoot) the receiver steps up at once. If loss, a
+// next tier needs, less GCC's usual undershoot) the receiver steps up at once;
+// so it does when the padded stream went out at the next tier's rate for
+// probeHold without loss or a queue, and then for probeGrace only those, not
+// the estimate still climbing behind, can step it down again. If loss, a
 // queue or a falling estimate shows up instead, or nothing happens within
 // probeMax, the probe stops and the next waits longer.
 func (p *tierPolicy) probe(s linkSample, clean bool) bool {
@@ -237,6 +254,15 @@ func (p *tierPolicy) probe(s linkSample, clean bool) bool {
 		p.trial = false
 		p.set(p.level-1, s.now)
 		p.lastUp = s.now
+		return true
+	case s.now.Sub(p.probeSince) >= p.cfg.probeHold && s.sentKbps >= (p.level-1).needKbps()*probeDelivered:
+		// The link has carried the next tier's rate for probeHold without
+		// loss or a queue (either would have ended the probe): that is the
+		// answer, even if GCC's estimate, knocked back by delay noise, lags.
+		p.trial = false
+		p.set(p.level-1, s.now)
+		p.lastUp = s.now
+		p.graceTill = s.now.Add(p.cfg.probeGrace)
 		return true
 	}
 	return false

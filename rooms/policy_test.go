@@ -263,11 +263,20 @@ func TestTierPolicyProbe(t *testing.T) {
 		estimate float64
 		loss     float64
 		cap      level
+		sent     float64       // 0: the level's need
+		rtt      time.Duration // 0: 50 ms
 	}
 	run := func(p *tierPolicy, now *time.Time, s sample) level {
 		for t0 := time.Duration(0); t0 < s.after; t0 += 500 * time.Millisecond {
 			*now = now.Add(500 * time.Millisecond)
-			p.update(linkSample{now: *now, estimateKbps: s.estimate, sentKbps: p.level.needKbps(), loss: s.loss, rtt: 50 * time.Millisecond, cap: s.cap})
+			sent, r := s.sent, s.rtt
+			if sent == 0 {
+				sent = p.level.needKbps()
+			}
+			if r == 0 {
+				r = 50 * time.Millisecond
+			}
+			p.update(linkSample{now: *now, estimateKbps: s.estimate, sentKbps: sent, loss: s.loss, rtt: r, cap: s.cap})
 		}
 		return p.level
 	}
@@ -284,6 +293,26 @@ func TestTierPolicyProbe(t *testing.T) {
 		}
 		if l := run(p, &now, sample{after: time.Second, estimate: medium.needKbps()}); l != medium || p.probing() {
 			t.Fatalf("estimate at the medium need during the probe: level %s, probing %v; want medium, not probing", l.name(), p.probing())
+		}
+	})
+	t.Run("the padded stream is delivered: step up, and a lagging estimate does not undo it", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		run(p, &now, sample{after: 4 * time.Second, estimate: low})
+		if !p.probing() {
+			t.Fatal("no probe on a clean link")
+		}
+		if l := run(p, &now, sample{after: 3500 * time.Millisecond, estimate: low, sent: medium.needKbps()}); l != levelLow {
+			t.Fatalf("stepped up to %s before the probe was delivered for probeHold", l.name())
+		}
+		if l := run(p, &now, sample{after: time.Second, estimate: low, sent: medium.needKbps()}); l != medium {
+			t.Fatalf("the link carried the medium tier's rate cleanly for probeHold: level %s, want medium", l.name())
+		}
+		if l := run(p, &now, sample{after: 8 * time.Second, estimate: medium.needKbps() * 0.6}); l != medium {
+			t.Fatalf("within probeGrace the estimate still climbing stepped down to %s", l.name())
+		}
+		if l := run(p, &now, sample{after: 2500 * time.Millisecond, estimate: medium.needKbps() * 0.6, rtt: 400 * time.Millisecond}); l != levelLow {
+			t.Fatalf("a standing queue within probeGrace: level %s, want low", l.name())
 		}
 	})
 	t.Run("loss stops the probe and the next waits", func(t *testing.T) {
