@@ -108,6 +108,7 @@ type tierPolicy struct {
 	probeNext  time.Time     // no probe before this (after a failed one)
 	probeWait  time.Duration // the wait after the next failed probe
 	graceTill  time.Time     // a step up by a delivered probe: until then the estimate alone does not step down
+	probeReady bool          // the next probe need not wait probeAfter (a probe just succeeded, a cap was lifted)
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
@@ -139,6 +140,8 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 			p.set(l, s.now)
 			return p.level, true
 		}
+		// The estimate only knows the capped rate: probe for more at once.
+		p.probeReady, p.probeNext = true, time.Time{}
 	}
 	if s.now.Sub(p.lastChange) >= p.cfg.stableReset && p.level.video() {
 		p.upHold, p.trialWait, p.probeWait = p.cfg.upHold, p.cfg.trialHold, p.cfg.probeWait
@@ -221,6 +224,7 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 func (p *tierPolicy) set(l level, now time.Time) {
 	p.level = l
 	p.badSince, p.goodSince, p.probeSince = time.Time{}, time.Time{}, time.Time{}
+	p.probeReady = false
 	p.lastChange = now
 }
 
@@ -237,11 +241,13 @@ func (p *tierPolicy) probing() bool { return !p.probeSince.IsZero() }
 // next tier needs, less GCC's usual undershoot) the receiver steps up at once;
 // so it does when the padded stream went out at the next tier's rate for
 // probeHold without loss or a queue, and then for probeGrace only those, not
-// the estimate still climbing behind, can step it down again. If loss, a
+// the estimate still climbing behind, can step it down again. After a
+// successful probe, or when the receiver lifts its own cap, the next probe
+// starts without waiting probeAfter. If loss, a
 // queue or a falling estimate shows up instead, or nothing happens within
 // probeMax, the probe stops and the next waits longer.
 func (p *tierPolicy) probe(s linkSample, clean bool) bool {
-	ok := clean && p.level.video() && p.level > s.cap && s.now.Sub(p.lastChange) >= p.cfg.probeAfter
+	ok := clean && p.level.video() && p.level > s.cap && (p.probeReady || s.now.Sub(p.lastChange) >= p.cfg.probeAfter)
 	switch {
 	case p.probeSince.IsZero():
 		if ok && !s.now.Before(p.probeNext) {
@@ -253,7 +259,7 @@ func (p *tierPolicy) probe(s linkSample, clean bool) bool {
 		s.estimateKbps >= p.probeFrom*probeGain:
 		p.trial = false
 		p.set(p.level-1, s.now)
-		p.lastUp = s.now
+		p.lastUp, p.probeReady = s.now, true
 		return true
 	case s.now.Sub(p.probeSince) >= p.cfg.probeHold && s.sentKbps >= (p.level-1).needKbps()*probeDelivered:
 		// The link has carried the next tier's rate for probeHold without
@@ -261,7 +267,7 @@ func (p *tierPolicy) probe(s linkSample, clean bool) bool {
 		// answer, even if GCC's estimate, knocked back by delay noise, lags.
 		p.trial = false
 		p.set(p.level-1, s.now)
-		p.lastUp = s.now
+		p.lastUp, p.probeReady = s.now, true
 		p.graceTill = s.now.Add(p.cfg.probeGrace)
 		return true
 	}
@@ -269,7 +275,7 @@ func (p *tierPolicy) probe(s linkSample, clean bool) bool {
 }
 
 func (p *tierPolicy) probeFailed(now time.Time) {
-	p.probeSince = time.Time{}
+	p.probeSince, p.probeReady = time.Time{}, false
 	p.probeNext = now.Add(p.probeWait)
 	p.probeWait = min(2*p.probeWait, p.cfg.maxTrial)
 }

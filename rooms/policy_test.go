@@ -291,8 +291,12 @@ func TestTierPolicyProbe(t *testing.T) {
 		if l := run(p, &now, sample{after: 1500 * time.Millisecond, estimate: medium.needKbps()}); l != levelLow {
 			t.Fatalf("stepped up to %s before the probe ran its minimum", l.name())
 		}
-		if l := run(p, &now, sample{after: time.Second, estimate: medium.needKbps()}); l != medium || p.probing() {
-			t.Fatalf("estimate at the medium need during the probe: level %s, probing %v; want medium, not probing", l.name(), p.probing())
+		if l := run(p, &now, sample{after: time.Second, estimate: medium.needKbps()}); l != medium {
+			t.Fatalf("estimate at the medium need during the probe: level %s, want medium", l.name())
+		}
+		// The next probe (for high) starts without waiting probeAfter.
+		if l := run(p, &now, sample{after: time.Second, estimate: medium.needKbps()}); l != medium || !p.probing() {
+			t.Fatalf("after a successful probe: level %s, probing %v; want medium, probing for high", l.name(), p.probing())
 		}
 	})
 	t.Run("the padded stream is delivered: step up, and a lagging estimate does not undo it", func(t *testing.T) {
