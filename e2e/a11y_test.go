@@ -312,13 +312,16 @@ func TestCitizenPagesAccessibility(t *testing.T) {
 		do("slot just taken", chromedp.WaitVisible(chromedp.ID("taken")))
 		a.check(lang, "book-taken", false)
 
-		// Manage: reschedule to the first time offered, then cancel.
+		// Manage: reschedule to the first time offered, then cancel (which
+		// asks first).
 		manage := mustPath(t, links[1])
 		nav(manage, chromedp.WaitVisible(chromedp.ID("cancel-form")))
 		a.check(lang, "manage", false)
 		do("reschedule", chromedp.Click(chromedp.CSS("#reschedule button")), chromedp.WaitVisible(chromedp.ID("manage-status")))
 		a.check(lang, "manage-rescheduled", false)
-		do("cancel", chromedp.Click(chromedp.ID("cancel")), chromedp.WaitNotPresent(chromedp.ID("cancel-form")),
+		do("cancel", chromedp.Click(chromedp.ID("cancel")), chromedp.WaitVisible(chromedp.ID("cancel-yes")))
+		a.check(lang, "manage-confirm", false)
+		do("confirm the cancellation", chromedp.Click(chromedp.ID("cancel-yes")), chromedp.WaitNotPresent(chromedp.ID("cancel-confirm")),
 			chromedp.WaitVisible(chromedp.ID("manage-status")))
 		a.check(lang, "manage-cancelled", false)
 		nav(mustPath(t, links[0])+"?lang="+lang, chromedp.WaitVisible(chromedp.ID("error-message")))

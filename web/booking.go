@@ -406,8 +406,11 @@ type manageView struct {
 	Status    string // message after an action
 	Error     string
 	Changable bool
-	Next      []calTime
-	Slug      string
+	// ConfirmCancel asks "really cancel?" before cancelling: a cancelled
+	// slot may be gone for good (WCAG 3.3.4, error prevention).
+	ConfirmCancel bool
+	Next          []calTime
+	Slug          string
 }
 
 func (c *citizen) manageAppointment(g *gin.Context) (storage.Appointment, storage.Tenant, brand, *i18n.Localizer, bool) {
@@ -458,6 +461,12 @@ func (c *citizen) manage(g *gin.Context) {
 func (c *citizen) cancel(g *gin.Context) {
 	a, t, b, loc, ok := c.manageAppointment(g)
 	if !ok {
+		return
+	}
+	if g.PostForm("confirm") != "yes" {
+		v := c.manageView(g, loc, a, t, b)
+		v.ConfirmCancel = v.Changable
+		c.render(g, http.StatusOK, "manage", page{L: loc, Brand: b, Data: v})
 		return
 	}
 	cancelled, err := c.db.CancelByToken(g.Request.Context(), g.Param("token"))

@@ -153,7 +153,17 @@ func bookingJourney(t *testing.T, open func(testing.TB, storage.Config) *storage
 		t.Fatalf("reschedule: %d\n%s", rec.Code, rec.Body)
 	}
 	smtpSrv.Wait(2)
+	// Cancelling asks first; only the confirmed post cancels.
 	rec = s.do(call{method: "POST", path: manage[1] + "/cancel?lang=en"})
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "Do you really want to cancel this appointment?") ||
+		!strings.Contains(body, `name="confirm" value="yes"`) || strings.Contains(body, "has been cancelled") {
+		t.Fatalf("cancel without confirming: %d\n%s", rec.Code, body)
+	}
+	if a, err := s.db.AppointmentByManageToken(context.Background(), manage[1][len("/m/"):]); err != nil || a.Status != storage.StatusBooked {
+		t.Fatalf("unconfirmed cancel changed the appointment: %+v %v", a.Status, err)
+	}
+	c := url.Values{"confirm": {"yes"}}
+	rec = s.do(call{method: "POST", path: manage[1] + "/cancel?lang=en", body: c.Encode(), header: form(c)})
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Your appointment has been cancelled") {
 		t.Fatalf("cancel: %d\n%s", rec.Code, rec.Body)
 	}

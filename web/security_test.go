@@ -196,7 +196,7 @@ func TestCrossSiteFormPostsRefused(t *testing.T) {
 	posts := []struct{ name, path, body string }{
 		{"booking form", "/b/demo/book?lang=en", url.Values{"type": {itoa(a.Type.ID)}, "topic": {"general"}, "name": {"Mallory"},
 			"email": {"m@evil.example"}, "consent": {"yes"}}.Encode()},
-		{"cancel", "/m/" + later.ManageToken + "/cancel?lang=en", ""},
+		{"cancel", "/m/" + later.ManageToken + "/cancel?lang=en", "confirm=yes"},
 		{"reschedule", "/m/" + later.ManageToken + "/reschedule?lang=en", url.Values{"start": {later.Appointment.End.Format(time.RFC3339)}}.Encode()},
 		{"survey", "/i/" + a.JoinToken + "/survey?lang=en", survey},
 		{"console login", "/console/login", url.Values{"email": {"demo@nahbar.local"}, "password": {"x"}}.Encode()},
@@ -218,7 +218,7 @@ func TestCrossSiteFormPostsRefused(t *testing.T) {
 	if rec := s.do(call{method: "POST", path: "/i/" + a.JoinToken + "/survey?lang=en", body: survey, header: same}); rec.Code != http.StatusSeeOther {
 		t.Errorf("survey from our page: %d, want 303 (the forged answers were not stored)", rec.Code)
 	}
-	if rec := s.do(call{method: "POST", path: "/m/" + later.ManageToken + "/cancel?lang=en", header: same}); rec.Code >= 400 {
+	if rec := s.do(call{method: "POST", path: "/m/" + later.ManageToken + "/cancel?lang=en", body: "confirm=yes", header: same}); rec.Code >= 400 {
 		t.Errorf("cancel from our page: %d", rec.Code)
 	}
 	if appt, _ := s.db.Appointment(t.Context(), later.Appointment.ID); appt.Status != storage.StatusCancelled {
