@@ -283,3 +283,18 @@ func TestCallPageAfterEnd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppointmentOfRoom: a room id from a URL (the API's end endpoint) is
+// parsed without panicking, and only the canonical spelling of an
+// appointment's room is taken for one.
+func FuzzAppointmentOfRoom(f *testing.F) {
+	for _, s := range []string{"appt-1", "appt-0", "appt-01", "appt-", "appt-+1", "appt-18446744073709551616", "x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		n, ok := appointmentOfRoom(id)
+		if ok && AppointmentRoomID(n) != id {
+			t.Fatalf("%q parsed as appointment %d, whose room is %q", id, n, AppointmentRoomID(n))
+		}
+	})
+}
