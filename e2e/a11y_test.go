@@ -205,11 +205,11 @@ func (a *pageAudit) screenshot(file string, w, h int64, phone bool) {
 // With NAHBAR_SCREENSHOTS=dir it writes the pictures of docs/citizen-pages.md.
 func TestCitizenPagesAccessibility(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	axeJS, err := os.ReadFile(axePath())
 	if err != nil {
-		t.Skipf("axe-core not installed (make test-deps): %v", err)
+		unavailable(t, "axe-core not installed (make test-deps): %v", err)
 	}
 	ctx := context.Background()
 	srv := startJourneyServer(t)

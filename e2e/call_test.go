@@ -93,7 +93,7 @@ type audioResult struct {
 // within a second when one of them leaves.
 func TestThreeBrowserCall(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	start := time.Now()
 	srv := startServer(t)

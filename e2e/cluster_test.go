@@ -24,7 +24,7 @@ import (
 // their same links, and each sees the other's colour again, composed by n2.
 func TestClusterFailoverInBrowsers(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "nahbar")
@@ -34,7 +34,7 @@ func TestClusterFailoverInBrowsers(t *testing.T) {
 	// A Redis of this test alone, inside the namespace.
 	redisSrv := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", "6399", "--save", "", "--appendonly", "no")
 	if err := redisSrv.Start(); err != nil {
-		t.Skipf("redis-server not available: %v", err)
+		unavailable(t, "redis-server not available: %v", err)
 	}
 	t.Cleanup(func() { _ = redisSrv.Process.Kill(); _ = redisSrv.Wait() })
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6399"})

@@ -21,7 +21,7 @@ import (
 // advisor presses End and the citizen's page says so and opens the survey.
 func TestAdvisorConsoleAdmits(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startJourneyServer(t)
 	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 550, role: rooms.RoleCitizen}
@@ -143,10 +143,10 @@ func TestAdvisorConsoleAdmits(t *testing.T) {
 // critical WCAG 2.1 AA violations.
 func TestConsoleAccessibility(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	if _, err := os.Stat(axePath()); err != nil {
-		t.Skipf("axe-core not installed (make test-deps): %v", err)
+		unavailable(t, "axe-core not installed (make test-deps): %v", err)
 	}
 	srv := startJourneyServer(t)
 	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}

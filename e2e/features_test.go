@@ -19,7 +19,7 @@ import (
 // presenter layout, and back when sharing stops.
 func TestCallPageFeatures(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startServer(t)
 	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
@@ -76,7 +76,7 @@ func TestCallPageFeatures(t *testing.T) {
 	}
 
 	if hidden, _ := eval[bool](citizen.b, `document.getElementById('share').hidden`); hidden {
-		t.Skip("this Chromium offers no getDisplayMedia here; screen sharing not exercised")
+		unavailable(t, "this Chromium offers no getDisplayMedia here; screen sharing not exercised")
 	}
 	if err := citizen.b.do(5*time.Second, chromedp.Click(chromedp.ID("share"))); err != nil {
 		fatal(t, srv, parts, "share: %v", err)
@@ -105,7 +105,7 @@ func TestCallPageFeatures(t *testing.T) {
 // says the advisor did); "end speaking" takes it back.
 func TestGroupSessionHands(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startServer(t)
 	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}

@@ -85,7 +85,7 @@ func startJourneyServer(t *testing.T) *journeyServer {
 // and answers the survey.
 func TestCitizenJourney(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startJourneyServer(t)
 	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 550, role: rooms.RoleCitizen}
@@ -222,7 +222,7 @@ func TestCitizenJourney(t *testing.T) {
 // free times, and a time leads to the booking form.
 func TestBookingCalendarKeyboard(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startJourneyServer(t)
 	b, err := launch(t, "booker", "", "", srv.base)

@@ -15,6 +15,20 @@ const netnsEnv = "NAHBAR_E2E_NETNS"
 // skipReason is set when the browser tests cannot run on this machine.
 var skipReason string
 
+// requireEnv is set by `make test`: there every tool is installed by the project's own
+// scripts, so a missing one is a failure, not a reason to skip.
+const requireEnv = "NAHBAR_E2E_REQUIRE"
+
+// unavailable skips a test that cannot run on this machine, or fails it where the
+// tests were promised to run (make test), so a missing tool never hides a result.
+func unavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(requireEnv) != "" {
+		t.Fatalf(format+" (%s is set: make test installs what the tests need)", append(args, requireEnv)...)
+	}
+	t.Skipf(format, args...)
+}
+
 // Addresses of the veth pair inside the namespace. Chromium never gathers
 // loopback candidates, so the server and the browsers meet on these.
 const (
@@ -39,6 +53,10 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	}
 	if reason := missingTools(); reason != "" {
+		if os.Getenv(requireEnv) != "" {
+			fmt.Fprintf(os.Stderr, "e2e: browser tests cannot run: %s\n", reason)
+			os.Exit(1)
+		}
 		skipReason = reason
 		os.Exit(m.Run())
 	}

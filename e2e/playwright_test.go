@@ -67,7 +67,7 @@ import (
 // reader would see. Everything runs in the package's network namespace.
 func TestPlaywrightJourney(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	node, script := playwrightTools(t)
 

@@ -39,7 +39,7 @@ func startBrowsers(t *testing.T, srv *server, parts ...*participant) {
 // on brings it back.
 func TestAttendeeAndControls(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startServer(t)
 	advisor := &participant{name: "Advisor", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}
@@ -156,7 +156,7 @@ func rosterShows(viewer, who *participant, field string, want bool) func() (bool
 // refused by the server, and the page says so in plain words.
 func TestExpiredLinkExplained(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startServer(t)
 	citizen := &participant{name: "Citizen", colour: "gray", rgb: [3]int{128, 128, 128}, tone: 500, role: rooms.RoleCitizen}
@@ -203,7 +203,7 @@ func TestExpiredLinkExplained(t *testing.T) {
 // two participants see each other again.
 func TestReconnectAfterRestart(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startServer(t)
 	a := &participant{name: "A", colour: "red", rgb: [3]int{255, 0, 0}, tone: 440, role: rooms.RoleAdvisor}

@@ -48,7 +48,7 @@ func (c *settableClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // there; the test checks what the pages say either way.
 func TestStatisticsScreenshots(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	ctx := context.Background()
 	clock := &settableClock{}

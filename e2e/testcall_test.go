@@ -15,7 +15,7 @@ import (
 // in the returned video), then ends the test call.
 func TestDeviceCheckTestCall(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	srv := startJourneyServer(t)
 	citizen := &participant{name: "Citizen", colour: "blue", rgb: [3]int{0, 0, 255}, tone: 550, role: rooms.RoleCitizen}

@@ -286,11 +286,11 @@ func startServerUDP(t *testing.T) (*server, int) {
 // the budget.
 func TestWeakLink(t *testing.T) {
 	if skipReason != "" {
-		t.Skip("browser end-to-end test skipped: " + skipReason)
+		unavailable(t, "browser end-to-end test skipped: %s", skipReason)
 	}
 	for _, tool := range []string{"tc", "iptables-legacy"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("weak-link test skipped: %s not found (iproute2, iptables)", tool)
+			unavailable(t, "weak-link test skipped: %s not found (iproute2, iptables)", tool)
 		}
 	}
 	srv, udpPort := startServerUDP(t)

@@ -15,8 +15,8 @@ import (
 
 // openPostgres gives a test its own schema on the PostgreSQL of
 // NAHBAR_TEST_POSTGRES_DSN (default: the local one `make test` starts) and
-// drops it afterwards; without a server the test is skipped (storage's own
-// tests insist on PostgreSQL).
+// drops it afterwards; without a server the test fails, as storage's own
+// tests do, unless NAHBAR_SKIP_POSTGRES=1.
 func openPostgres(t testing.TB, cfg storage.Config) *storage.Store {
 	t.Helper()
 	dsn := os.Getenv("NAHBAR_TEST_POSTGRES_DSN")
@@ -31,7 +31,11 @@ func openPostgres(t testing.TB, cfg storage.Config) *storage.Store {
 		}
 	}
 	if err != nil {
-		t.Skipf("PostgreSQL unreachable: %v", err)
+		// make test starts PostgreSQL (scripts/test-services.sh); only an explicit opt-out skips.
+		if os.Getenv("NAHBAR_SKIP_POSTGRES") == "1" {
+			t.Skipf("PostgreSQL unreachable (%v) and NAHBAR_SKIP_POSTGRES=1", err)
+		}
+		t.Fatalf("PostgreSQL unreachable at %s: %v (make test starts it; set NAHBAR_SKIP_POSTGRES=1 to skip)", dsn, err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
