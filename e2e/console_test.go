@@ -128,7 +128,10 @@ func TestAdvisorConsoleAdmits(t *testing.T) {
 	}
 	err = poll(20*time.Second, 100*time.Millisecond, func() (bool, string, error) {
 		text, err := eval[string](citizen.b, `location.pathname + ' | ' + ((document.getElementById('ended') || {}).textContent || '')`)
-		return strings.HasSuffix(text, "/survey | Ihre Ansprechperson hat das Gespräch beendet."), text, err
+		if err != nil {
+			return false, err.Error(), nil // the page is navigating to the survey
+		}
+		return strings.HasSuffix(text, "/survey | Ihre Ansprechperson hat das Gespräch beendet."), text, nil
 	})
 	if err != nil {
 		fatal(t, srv.server, parts, "the citizen's page after the advisor ended the call: %v", err)
