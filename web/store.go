@@ -71,8 +71,12 @@ type Store struct {
 	issued    func(hash [sha256.Size]byte, g rooms.Grant, expiresAt time.Time)
 	directory RoomDirectory
 
-	mu     sync.Mutex
-	rooms  map[string]Room
+	mu    sync.Mutex
+	rooms map[string]Room
+	// keep maps a room to when it may be forgotten: a day after it was made or
+	// after its last token expires, so the directory does not fill up with the
+	// rooms of past appointments until MaxRooms refuses new ones.
+	keep   map[string]time.Time
 	tokens map[[sha256.Size]byte]tokenEntry
 	// ended maps an ended room to when its last token expires: until then
 	// its tokens are refused with rooms.ErrRoomEnded; then sweep forgets it.
@@ -108,6 +112,7 @@ func NewStore(cfg StoreConfig) *Store {
 		issued:    cfg.Issued,
 		directory: cfg.Directory,
 		rooms:     make(map[string]Room),
+		keep:      make(map[string]time.Time),
 		tokens:    make(map[[sha256.Size]byte]tokenEntry),
 		ended:     make(map[string]time.Time),
 	}
@@ -121,11 +126,10 @@ func (s *Store) CreateRoom(name string) (Room, error) {
 	}
 	room := Room{ID: id, Name: name}
 	s.mu.Lock()
-	if len(s.rooms) >= s.maxRooms {
+	if err := s.addRoomLocked(room, s.now()); err != nil {
 		s.mu.Unlock()
-		return Room{}, fmt.Errorf("create room %q: limit of %d rooms reached", name, s.maxRooms)
+		return Room{}, fmt.Errorf("create room %q: %w", name, err)
 	}
-	s.rooms[id] = room
 	s.mu.Unlock()
 	if s.directory != nil {
 		s.directory.PutRoom(room)
@@ -147,10 +151,24 @@ func (s *Store) Room(id string) (Room, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.rooms) < s.maxRooms {
-		s.rooms[id] = r
-	}
+	_ = s.addRoomLocked(r, s.now()) // found is found; only remembering it may fail
 	return r, true
+}
+
+// roomIdle is how long a room without live tokens stays in the directory.
+const roomIdle = 24 * time.Hour
+
+// addRoomLocked registers r, forgetting idle rooms first when the directory is full.
+func (s *Store) addRoomLocked(r Room, now time.Time) error {
+	if len(s.rooms) >= s.maxRooms {
+		s.sweepLocked(now)
+		if len(s.rooms) >= s.maxRooms {
+			return fmt.Errorf("limit of %d rooms reached", s.maxRooms)
+		}
+	}
+	s.rooms[r.ID] = r
+	s.keep[r.ID] = now.Add(roomIdle)
+	return nil
 }
 
 // Issue creates a token that lets one person join roomID with the given
@@ -197,6 +215,9 @@ func (s *Store) addToken(roomID string, sum [sha256.Size]byte, entry tokenEntry,
 		}
 	}
 	s.tokens[sum] = entry
+	if until := entry.expiresAt.Add(roomIdle); until.After(s.keep[roomID]) {
+		s.keep[roomID] = until
+	}
 	return nil
 }
 
@@ -244,6 +265,12 @@ func (s *Store) sweepLocked(now time.Time) {
 			delete(s.ended, id)
 		}
 	}
+	for id, until := range s.keep {
+		if !now.Before(until) {
+			delete(s.keep, id)
+			delete(s.rooms, id)
+		}
+	}
 }
 
 // parseToken checks the shape of a presented token before any lookup, so
@@ -277,6 +304,7 @@ func (s *Store) EndRoom(id string) bool {
 	defer s.mu.Unlock()
 	_, known := s.rooms[id]
 	delete(s.rooms, id)
+	delete(s.keep, id)
 	until := s.now()
 	for _, e := range s.tokens {
 		if e.grant.RoomID == id && e.expiresAt.After(until) {

@@ -156,3 +156,44 @@ func TestStoreLimitsAndSweep(t *testing.T) {
 		t.Errorf("%d tokens left after sweep, want 0", n)
 	}
 }
+
+// TestStoreForgetsIdleRooms: the rooms of past appointments do not pile up
+// until MaxRooms refuses new ones; a room is kept while a token for it lives
+// and for a day after.
+func TestStoreForgetsIdleRooms(t *testing.T) {
+	clk := &testClock{t: time.Unix(1_700_000_000, 0)}
+	s := NewStore(StoreConfig{Now: clk.now, MaxRooms: 2})
+	old, err := s.CreateRoom("yesterday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := s.EnsureRoom("appt-7", "with a long link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Issue(busy.ID, rooms.RoleCitizen, "x", 48*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateRoom("third"); err == nil {
+		t.Fatal("a third room beyond MaxRooms while both others are in use")
+	}
+	clk.advance(roomIdle + time.Minute)
+	third, err := s.CreateRoom("third")
+	if err != nil {
+		t.Fatalf("a room after the idle one's day passed: %v", err)
+	}
+	if _, ok := s.Room(old.ID); ok {
+		t.Error("the idle room is still known")
+	}
+	if _, ok := s.Room(busy.ID); !ok {
+		t.Error("a room whose link still lives was forgotten")
+	}
+	if _, ok := s.Room(third.ID); !ok {
+		t.Error("the new room is not known")
+	}
+	clk.advance(48*time.Hour + roomIdle)
+	s.Sweep()
+	if n := len(s.rooms); n != 0 {
+		t.Errorf("%d rooms left a day after every link expired, want 0", n)
+	}
+}

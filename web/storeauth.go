@@ -177,11 +177,10 @@ func (s *Store) EnsureRoom(id, name string) (Room, error) {
 	if r, ok := s.rooms[id]; ok {
 		return r, nil
 	}
-	if len(s.rooms) >= s.maxRooms {
-		return Room{}, fmt.Errorf("ensure room %q: limit of %d rooms reached", id, s.maxRooms)
-	}
 	r := Room{ID: id, Name: name}
-	s.rooms[id] = r
+	if err := s.addRoomLocked(r, s.now()); err != nil {
+		return Room{}, fmt.Errorf("ensure room %q: %w", id, err)
+	}
 	return r, nil
 }
 
