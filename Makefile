@@ -36,7 +36,7 @@ unit:
 	go test $(GOFLAGS_TEST) $$(go list ./... | grep -v /e2e)
 
 e2e:
-	NAHBAR_E2E_REQUIRE=1 go test -count=1 -timeout 20m ./e2e
+	NAHBAR_E2E_REQUIRE=1 go test -count=1 -timeout 20m ./e2e/...
 
 fuzz:
 	@FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
