@@ -81,9 +81,21 @@ func (p *Participant) handleRTCP(pkts []rtcp.Packet, ssrc, clockRate uint32) {
 	}
 }
 
+// maxProbes bounds the receivers of a room that probe at once: padding costs
+// the server packets (SRTP, interceptors) like media does, and in a large
+// session many receivers stepped down by CPU contention at once must not all
+// pad at once and add to it.
+const maxProbes = 4
+
 // adaptAll runs every receiver's tier policy on its latest link figures
 // (room loop, every 500 ms).
 func (r *Room) adaptAll(now time.Time) {
+	probing := 0
+	for _, p := range r.parts {
+		if p.rx.vdown != nil && p.rx.policy.probing() {
+			probing++
+		}
+	}
 	for _, p := range r.parts {
 		rx := p.rx
 		r.call.tierTime(p, rx.level, now)
@@ -91,6 +103,8 @@ func (r *Room) adaptAll(now time.Time) {
 			continue // not negotiated yet
 		}
 		ls := r.linkSample(p, now)
+		was := rx.policy.probing()
+		ls.noProbe = !was && probing >= maxProbes
 		if p.log.Enabled(context.Background(), slog.LevelDebug) {
 			p.log.Debug("link", "tier", rx.level.name(), "estimate_kbps", int(ls.estimateKbps), "sent_kbps", int(ls.sentKbps),
 				"loss", round1(100*ls.loss), "rtt", p.link.rtt(), "probing", rx.policy.probing())
@@ -98,6 +112,12 @@ func (r *Room) adaptAll(now time.Time) {
 		l, changed := rx.policy.update(ls)
 		if changed {
 			r.setLevel(p, l)
+		}
+		switch is := rx.policy.probing(); {
+		case is && !was:
+			probing++
+		case was && !is:
+			probing--
 		}
 		pad := 0.0
 		if rx.policy.probing() && rx.level > levelHigh && rx.level.video() {

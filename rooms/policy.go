@@ -75,6 +75,7 @@ type linkSample struct {
 	loss         float64       // fraction of packets lost (receiver reports), 0..1
 	rtt          time.Duration // round-trip time (receiver reports); 0: not measured yet
 	cap          level         // the best level the receiver's own choice allows
+	noProbe      bool          // no new probe now (the room has enough running)
 }
 
 // appLimitedShare: an output sending less than this share of its tier's rate
@@ -109,6 +110,8 @@ type tierPolicy struct {
 	probeWait  time.Duration // the wait after the next failed probe
 	graceTill  time.Time     // a step up by a delivered probe: until then the estimate alone does not step down
 	probeReady bool          // the next probe need not wait probeAfter (a probe just succeeded, a cap was lifted)
+	byDelivery bool          // the last step up came from a delivered probe, not the estimate
+	trustAfter time.Time     // a step up by a delivered probe was undone: until then only the estimate steps up
 }
 
 func newTierPolicy(cfg policyConfig, start level, now time.Time) *tierPolicy {
@@ -189,6 +192,12 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 				p.upHold = min(2*p.upHold, p.cfg.maxUpHold)
 			}
 			p.lastUp = time.Time{}
+			p.probeFailed(s.now) // a probe may have led to it: the next waits longer
+			if p.byDelivery {
+				// The link carried the probe but not the tier (or GCC never
+				// agreed): for a while, only an estimate that follows counts.
+				p.trustAfter = s.now.Add(p.cfg.maxTrial)
+			}
 		}
 		p.set(next, s.now)
 		return p.level, true
@@ -241,16 +250,19 @@ func (p *tierPolicy) probing() bool { return !p.probeSince.IsZero() }
 // next tier needs, less GCC's usual undershoot) the receiver steps up at once;
 // so it does when the padded stream went out at the next tier's rate for
 // probeHold without loss or a queue, and then for probeGrace only those, not
-// the estimate still climbing behind, can step it down again. After a
-// successful probe, or when the receiver lifts its own cap, the next probe
-// starts without waiting probeAfter. If loss, a
+// the estimate still climbing behind, can step it down again. If such a step
+// is undone all the same, only the estimate counts for the next maxTrial.
+// After a probe the estimate confirmed, or when the receiver lifts its own
+// cap, the next probe starts without waiting probeAfter. If loss, a
 // queue or a falling estimate shows up instead, or nothing happens within
 // probeMax, the probe stops and the next waits longer.
 func (p *tierPolicy) probe(s linkSample, clean bool) bool {
-	ok := clean && p.level.video() && p.level > s.cap && (p.probeReady || s.now.Sub(p.lastChange) >= p.cfg.probeAfter)
+	// Not while a step up by delivery still waits for the estimate to agree.
+	ok := clean && p.level.video() && p.level > s.cap && (p.probeReady || s.now.Sub(p.lastChange) >= p.cfg.probeAfter) &&
+		!s.now.Before(p.graceTill)
 	switch {
 	case p.probeSince.IsZero():
-		if ok && !s.now.Before(p.probeNext) {
+		if ok && !s.noProbe && !s.now.Before(p.probeNext) {
 			p.probeSince, p.probeFrom = s.now, s.estimateKbps
 		}
 	case !ok || s.estimateKbps < p.probeFrom*probeFall || s.now.Sub(p.probeSince) >= p.cfg.probeMax:
@@ -259,15 +271,16 @@ func (p *tierPolicy) probe(s linkSample, clean bool) bool {
 		s.estimateKbps >= p.probeFrom*probeGain:
 		p.trial = false
 		p.set(p.level-1, s.now)
-		p.lastUp, p.probeReady = s.now, true
+		p.lastUp, p.probeReady, p.byDelivery = s.now, true, false
 		return true
-	case s.now.Sub(p.probeSince) >= p.cfg.probeHold && s.sentKbps >= (p.level-1).needKbps()*probeDelivered:
+	case s.now.Sub(p.probeSince) >= p.cfg.probeHold && s.sentKbps >= (p.level-1).needKbps()*probeDelivered &&
+		!s.now.Before(p.trustAfter):
 		// The link has carried the next tier's rate for probeHold without
 		// loss or a queue (either would have ended the probe): that is the
 		// answer, even if GCC's estimate, knocked back by delay noise, lags.
 		p.trial = false
 		p.set(p.level-1, s.now)
-		p.lastUp, p.probeReady = s.now, true
+		p.lastUp, p.byDelivery = s.now, true
 		p.graceTill = s.now.Add(p.cfg.probeGrace)
 		return true
 	}

@@ -344,6 +344,20 @@ func TestTierPolicyProbe(t *testing.T) {
 			t.Fatalf("level %s, probing %v after a probe of more than probeMax without the estimate rising; want low, not probing", l.name(), p.probing())
 		}
 	})
+	t.Run("no new probe while the room has enough running", func(t *testing.T) {
+		now := time.Unix(1000, 0)
+		p := newTierPolicy(defaultPolicy, levelLow, now)
+		for range 20 {
+			now = now.Add(500 * time.Millisecond)
+			p.update(linkSample{now: now, estimateKbps: low, sentKbps: levelLow.needKbps(), rtt: 50 * time.Millisecond, noProbe: true})
+		}
+		if p.probing() {
+			t.Fatal("a probe started although the room said no")
+		}
+		if run(p, &now, sample{after: 500 * time.Millisecond, estimate: low}); !p.probing() {
+			t.Fatal("no probe once the room allows it")
+		}
+	})
 	t.Run("no probe above the receiver's own cap", func(t *testing.T) {
 		now := time.Unix(1000, 0)
 		p := newTierPolicy(defaultPolicy, levelLow, now)
@@ -351,4 +365,28 @@ func TestTierPolicyProbe(t *testing.T) {
 			t.Fatal("probing for a tier the receiver's save-data choice excludes")
 		}
 	})
+}
+
+// TestTierPolicyProbeNeverFlaps: a link where probes get through but GCC's
+// estimate stays below the next tier (a CPU-starved host's delay noise) may
+// step up by probe and back, but each round waits longer: few changes.
+func TestTierPolicyProbeNeverFlaps(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := newTierPolicy(defaultPolicy, levelLow, now)
+	medium := levelHigh + 1
+	changes := 0
+	for range 600 { // five minutes at 500 ms
+		now = now.Add(500 * time.Millisecond)
+		sent := p.level.needKbps()
+		if p.probing() {
+			sent = (p.level - 1).needKbps()
+		}
+		if _, changed := p.update(linkSample{now: now, estimateKbps: medium.needKbps() * 0.6, sentKbps: sent, rtt: 50 * time.Millisecond}); changed {
+			changes++
+		}
+	}
+	if changes > 8 {
+		t.Fatalf("%d level changes in five minutes with probes delivered but the estimate stuck below the medium tier", changes)
+	}
+	t.Logf("%d changes in five minutes", changes)
 }
