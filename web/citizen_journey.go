@@ -125,12 +125,14 @@ var surveyQuestions = []surveyQuestion{
 
 // survey asks the three questions; answering is voluntary.
 func (c *citizen) survey(g *gin.Context) {
-	_, _, b, loc, ok := c.surveyInvitation(g)
+	inv, _, b, loc, ok := c.surveyInvitation(g)
 	if !ok {
 		return
 	}
+	// The invitation keeps only that it answered, never which answer: a
+	// second visit says thank you instead of showing the form again.
 	c.render(g, http.StatusOK, "survey", page{L: loc, Brand: b, Token: g.Param("token"),
-		Data: surveyView{Questions: surveyQuestions, Ended: g.Query("ended") == "1"}})
+		Data: surveyView{Questions: surveyQuestions, Ended: g.Query("ended") == "1", Already: inv.SurveyDone}})
 }
 
 // surveyInvitation is like invitation but lets an ended appointment through:

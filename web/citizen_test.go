@@ -349,6 +349,15 @@ func TestCitizenSurvey(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "Thank you for your feedback") {
 		t.Errorf("thanks page:\n%s", rec.Body)
 	}
+	// Opening the link again: a thank-you, not a blank form.
+	rec = s.do(call{method: "GET", path: "/i/" + token + "/survey?lang=en"})
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "already answered") || strings.Contains(body, `id="survey"`) {
+		t.Errorf("survey page after answering: %d\n%s", rec.Code, body)
+	}
+	rec = s.do(call{method: "GET", path: "/i/" + token + "/survey?lang=de"})
+	if !strings.Contains(rec.Body.String(), "bereits beantwortet") {
+		t.Errorf("German survey page after answering:\n%s", rec.Body)
+	}
 	rec = s.do(call{method: "POST", path: "/i/" + token + "/survey?lang=en", body: form.Encode(),
 		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already answered") {
