@@ -86,10 +86,11 @@ func TestTenantBranding(t *testing.T) {
 		}
 		logo := []byte("\x89PNG\r\n\x1a\n....")
 		must(t, s.UpdateBranding(ctx, 0, f.tenant.ID, Branding{Name: "Jobcenter Musterstadt", Logo: logo,
-			LogoType: "image/png", PrimaryColor: "#112233", AccentColor: "#AABBCC"}))
+			LogoType: "image/png", PrimaryColor: "#112233", AccentColor: "#AABBCC", Contact: "  Tel. 0800 123 (Mo–Fr)  "}))
 		got, err := s.TenantBySlug(ctx, "agency")
 		must(t, err)
-		if got.Name != "Jobcenter Musterstadt" || string(got.Logo) != string(logo) || got.AccentColor != "#aabbcc" {
+		if got.Name != "Jobcenter Musterstadt" || string(got.Logo) != string(logo) || got.AccentColor != "#aabbcc" ||
+			got.Contact != "Tel. 0800 123 (Mo–Fr)" {
 			t.Fatalf("branding %+v", got)
 		}
 		for _, b := range []Branding{
@@ -97,6 +98,8 @@ func TestTenantBranding(t *testing.T) {
 			{Name: "X", PrimaryColor: "red", AccentColor: "#000000"},
 			{Name: "X", PrimaryColor: "#000000", AccentColor: "#00000g"},
 			{Name: "X", PrimaryColor: "#000000", AccentColor: "#000000", Logo: []byte("x")},
+			{Name: "X", PrimaryColor: "#000000", AccentColor: "#000000", Contact: "line\nbreak"},
+			{Name: "X", PrimaryColor: "#000000", AccentColor: "#000000", Contact: strings.Repeat("ü", 301)},
 		} {
 			if err := s.UpdateBranding(ctx, 0, f.tenant.ID, b); !errors.Is(err, ErrInvalid) {
 				t.Errorf("%+v: got %v, want ErrInvalid", b, err)

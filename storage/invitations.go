@@ -76,10 +76,15 @@ func (s *Store) Invite(ctx context.Context, actorID uint, n NewInvitation) (Invi
 // InvitationByToken finds the invitation of a join link and its appointment. It checks
 // the token, revocation and cancellation but not the time window, so the landing page
 // can say "your appointment is at 10:00" early; CheckWindow or AuthorizeInvitation
-// enforce the window.
+// enforce the window. With ErrCancelled it still returns both, because the holder of a
+// real link may learn whose appointment was cancelled and whom to ask; with any other
+// error (an unknown or revoked token) it returns nothing.
 func (s *Store) InvitationByToken(ctx context.Context, token string) (Invitation, Appointment, error) {
 	inv, a, err := invitationByToken(s.read(ctx), token)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrCancelled):
+		return inv, a, fmt.Errorf("load invitation by token: %w", err)
+	case err != nil:
 		return Invitation{}, Appointment{}, fmt.Errorf("load invitation by token: %w", err)
 	}
 	return inv, a, nil
@@ -130,7 +135,7 @@ func (inv Invitation) CheckWindow(now time.Time) error {
 func (s *Store) AuthorizeInvitation(ctx context.Context, token string) (Invitation, Appointment, error) {
 	inv, a, err := s.InvitationByToken(ctx, token)
 	if err != nil {
-		return inv, a, err
+		return Invitation{}, Appointment{}, err
 	}
 	if a.Status != StatusBooked {
 		return Invitation{}, Appointment{}, fmt.Errorf("authorize invitation %d: appointment is %s: %w", inv.ID, a.Status, ErrTokenExpired)

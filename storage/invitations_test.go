@@ -158,3 +158,44 @@ func TestGroupSessionSeats(t *testing.T) {
 		}
 	})
 }
+
+// TestInvitationByTokenCancelled: the holder of a real link to a cancelled
+// appointment gets the appointment (so the page can name the authority and its
+// contact); an unknown or revoked token still gets nothing at all.
+func TestInvitationByTokenCancelled(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *Store, clk *clock) {
+		f := newFixture(t, s, deJob())
+		ctx := context.Background()
+		a := f.book(t, s, monday(9, 0), 1)
+		clk.Set(monday(8, 0))
+		must(t, s.SetAppointmentStatus(ctx, f.advisors[0].ID, a.Appointment.ID, StatusCancelled))
+		tests := []struct {
+			name     string
+			token    string
+			want     error
+			wantAppt uint
+		}{
+			{"real link of a cancelled appointment", a.JoinToken, ErrCancelled, a.Appointment.ID},
+			{"unknown token", "AAAAAAAAAAAAAAAAAAAAAA", ErrInvalidToken, 0},
+			{"manage token", a.ManageToken, ErrInvalidToken, 0},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				inv, appt, err := s.InvitationByToken(ctx, tt.token)
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("got %v, want %v", err, tt.want)
+				}
+				if appt.ID != tt.wantAppt || appt.TenantID != 0 && appt.TenantID != f.tenant.ID {
+					t.Fatalf("appointment %d of tenant %d, want %d", appt.ID, appt.TenantID, tt.wantAppt)
+				}
+				if tt.wantAppt == 0 && (inv.ID != 0 || appt.CitizenName != "") {
+					t.Fatalf("a wrong token learned invitation %d / %q", inv.ID, appt.CitizenName)
+				}
+				// Admission never lets a cancelled appointment through, and returns nothing.
+				if inv, appt, err := s.AuthorizeInvitation(ctx, tt.token); err == nil || inv.ID != 0 || appt.ID != 0 {
+					t.Fatalf("authorize: %v, invitation %d, appointment %d", err, inv.ID, appt.ID)
+				}
+			})
+		}
+	})
+}

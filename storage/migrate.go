@@ -41,6 +41,12 @@ var migrations = []migration{
 	{2, "appointment reminders", func(_ *Store, tx *gorm.DB) error {
 		return tx.AutoMigrate(&AppointmentReminder{})
 	}},
+	{3, "tenant contact", func(_ *Store, tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Tenant{}, "Contact") {
+			return nil // step 1 just created it from the newer struct
+		}
+		return tx.Migrator().AddColumn(&Tenant{}, "Contact")
+	}},
 }
 
 // LatestSchemaVersion is the version Open migrates to.

@@ -14,8 +14,11 @@ type Tenant struct {
 	PrimaryColor string `gorm:"size:7;not null;default:'#004b87'"`
 	AccentColor  string `gorm:"size:7;not null;default:'#ffcc00'"`
 	TimeZone     string `gorm:"size:64;not null;default:'Europe/Berlin'"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Contact is how citizens reach the authority (phone, e-mail, opening
+	// hours), shown on the pages of cancelled, closed or expired links; may be empty.
+	Contact   string `gorm:"size:300;not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// Has-many fields exist so the migration creates the foreign keys; they are
 	// never loaded implicitly.

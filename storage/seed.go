@@ -52,7 +52,8 @@ func (s *Store) Seed(ctx context.Context, demo Demo) (Seeded, error) {
 	t, err := s.TenantBySlug(ctx, DemoTenantSlug)
 	if errors.Is(err, ErrNotFound) {
 		t, err = s.CreateTenant(ctx, DemoTenantSlug, "Europe/Berlin", Branding{
-			Name: "Demo-Behörde", PrimaryColor: "#004b87", AccentColor: "#ffcc00"})
+			Name: "Demo-Behörde", PrimaryColor: "#004b87", AccentColor: "#ffcc00",
+			Contact: "Telefon 030 1234567 (Mo–Fr 8–16 Uhr), termine@demo-behoerde.example"})
 	}
 	if err != nil {
 		return out, fmt.Errorf("seed tenant: %w", err)

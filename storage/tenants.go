@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -16,6 +17,7 @@ type Branding struct {
 	LogoType     string // its media type, e.g. "image/png"
 	PrimaryColor string // #rrggbb
 	AccentColor  string // #rrggbb
+	Contact      string // optional: how citizens reach the authority, one line
 }
 
 const maxLogoBytes = 512 << 10
@@ -30,6 +32,11 @@ func (b Branding) clean() (Branding, error) {
 	}
 	if b.AccentColor, err = cleanColor("accent colour", b.AccentColor); err != nil {
 		return b, err
+	}
+	if b.Contact = strings.TrimSpace(b.Contact); b.Contact != "" {
+		if b.Contact, err = cleanName("contact", b.Contact, 300); err != nil {
+			return b, err
+		}
 	}
 	if len(b.LogoURL) > 500 {
 		return b, invalid("logo URL", "too long")
@@ -57,7 +64,7 @@ func (s *Store) CreateTenant(ctx context.Context, slug, timeZone string, b Brand
 		return t, fmt.Errorf("create tenant: %w", err)
 	}
 	t = Tenant{Slug: slug, TimeZone: timeZone, Name: b.Name, LogoURL: b.LogoURL, Logo: b.Logo,
-		LogoType: b.LogoType, PrimaryColor: b.PrimaryColor, AccentColor: b.AccentColor}
+		LogoType: b.LogoType, PrimaryColor: b.PrimaryColor, AccentColor: b.AccentColor, Contact: b.Contact}
 	err = s.write(ctx, "create tenant", func(tx *gorm.DB) error { return tx.Create(&t).Error })
 	return t, err
 }
@@ -89,7 +96,7 @@ func (s *Store) UpdateBranding(ctx context.Context, actorID, tenantID uint, b Br
 	return s.write(ctx, "update branding", func(tx *gorm.DB) error {
 		res := tx.Model(&Tenant{}).Where("id = ?", tenantID).Updates(map[string]any{
 			"name": b.Name, "logo_url": b.LogoURL, "logo": b.Logo, "logo_type": b.LogoType,
-			"primary_color": b.PrimaryColor, "accent_color": b.AccentColor,
+			"primary_color": b.PrimaryColor, "accent_color": b.AccentColor, "contact": b.Contact,
 		})
 		if res.Error != nil {
 			return res.Error
