@@ -165,7 +165,9 @@ type langLink struct {
 // properties in /brand/<id>/brand.css, so no inline style is needed).
 type brand struct {
 	TenantID uint
+	Slug     string // its booking page is /b/<Slug>
 	Name     string
+	Contact  string // how citizens reach it; may be empty
 	HasLogo  bool
 	LogoURL  string
 	TimeZone string
@@ -209,19 +211,47 @@ func (c *citizen) render(g *gin.Context, status int, name string, p page) {
 // and where to go instead (Link, LinkText) when there is somewhere.
 type errorPage struct {
 	Message  string
-	Contact  string
+	Contact  string // "If you have questions, please contact <authority>."
+	Details  string // the authority's contact line, when it has one
 	Link     string
 	LinkText string
+}
+
+// withContact adds the authority's name and contact line (b is empty for an
+// unknown token, which learns nothing).
+func (p errorPage) withContact(loc *i18n.Localizer, b brand) errorPage {
+	if b.Name != "" {
+		p.Contact = loc.T("error_contact", map[string]any{"Tenant": b.Name})
+	}
+	if b.Contact != "" {
+		p.Details = loc.T("error_contact_details", map[string]any{"Contact": b.Contact})
+	}
+	return p
+}
+
+// bookAgain points to the authority's booking page.
+func (p errorPage) bookAgain(loc *i18n.Localizer, b brand) errorPage {
+	if b.Slug != "" {
+		p.Link, p.LinkText = "/b/"+b.Slug+"?lang="+loc.Lang(), loc.T("thanks_book_again", nil)
+	}
+	return p
 }
 
 // callEnded answers a link of an appointment the advisor has ended (a
 // reload of the call or waiting page afterwards): 410 with "Your advisor
 // has ended the call", and for the citizen the way to the survey.
 func (c *citizen) callEnded(g *gin.Context, loc *i18n.Localizer, b brand, inv storage.Invitation) {
-	p := errorPage{Message: loc.T("call_ended_by_advisor", nil)}
+	p := errorPage{Message: loc.T("call_ended_by_advisor", nil)}.withContact(loc, b)
 	if inv.Role == storage.InviteCitizen {
 		p.Link, p.LinkText = "/i/"+g.Param("token")+"/survey?ended=1&lang="+loc.Lang(), loc.T("survey_title", nil)
 	}
+	c.render(g, http.StatusGone, "error", page{L: loc, Brand: b, Data: p})
+}
+
+// closed answers a link of an appointment the advisor closed as a no-show:
+// 410 with a kind word that it is closed and the way to book a new one.
+func (c *citizen) closed(g *gin.Context, loc *i18n.Localizer, b brand) {
+	p := errorPage{Message: loc.T("error_appointment_closed", nil)}.withContact(loc, b).bookAgain(loc, b)
 	c.render(g, http.StatusGone, "error", page{L: loc, Brand: b, Data: p})
 }
 
@@ -230,21 +260,17 @@ func (c *citizen) callEnded(g *gin.Context, loc *i18n.Localizer, b brand, inv st
 // and returns ok=false.
 func (c *citizen) invitation(g *gin.Context) (storage.Invitation, storage.Appointment, brand, *i18n.Localizer, bool) {
 	token := g.Param("token")
-	inv, appt, err := c.db.InvitationByToken(g.Request.Context(), token)
+	inv, appt, b, loc, err := c.linkOwner(g, token)
 	if err != nil {
-		loc := c.localizer(g, "")
-		c.linkError(g, loc, brand{}, err)
-		return inv, appt, brand{}, loc, false
+		c.linkError(g, loc, b, err)
+		return inv, appt, b, loc, false
 	}
-	loc := c.localizer(g, inv.Language)
-	b, err := c.brand(g.Request.Context(), appt.TenantID)
-	if err != nil {
-		c.log.Error("citizen page: load tenant", "tenant", appt.TenantID, "err", err)
-		c.render(g, http.StatusInternalServerError, "error", page{L: loc, Data: errorPage{Message: loc.T("error_server", nil)}})
-		return inv, appt, brand{}, loc, false
-	}
-	if appt.Status == storage.StatusDone {
+	switch appt.Status {
+	case storage.StatusDone:
 		c.callEnded(g, loc, b, inv)
+		return inv, appt, b, loc, false
+	case storage.StatusNoShow:
+		c.closed(g, loc, b)
 		return inv, appt, b, loc, false
 	}
 	if err := inv.CheckWindow(c.now()); errors.Is(err, storage.ErrTokenExpired) || appt.Status != storage.StatusBooked {
@@ -252,6 +278,24 @@ func (c *citizen) invitation(g *gin.Context) (storage.Invitation, storage.Appoin
 		return inv, appt, b, loc, false
 	}
 	return inv, appt, b, loc, true
+}
+
+// linkOwner loads the invitation of token, its appointment, the authority's
+// brand and the page language. A cancelled appointment comes back with the
+// error and all of these (the link is real: its holder may learn whom to
+// ask); an unknown token comes back with an empty brand.
+func (c *citizen) linkOwner(g *gin.Context, token string) (storage.Invitation, storage.Appointment, brand, *i18n.Localizer, error) {
+	ctx := g.Request.Context()
+	inv, appt, err := c.db.InvitationByToken(ctx, token)
+	if err != nil && (!errors.Is(err, storage.ErrCancelled) || appt.TenantID == 0) {
+		return inv, appt, brand{}, c.localizer(g, ""), err
+	}
+	loc := c.localizer(g, inv.Language)
+	b, berr := c.brand(ctx, appt.TenantID)
+	if berr != nil {
+		return inv, appt, brand{}, loc, fmt.Errorf("load tenant %d: %w", appt.TenantID, berr)
+	}
+	return inv, appt, b, loc, err
 }
 
 func (c *citizen) linkError(g *gin.Context, loc *i18n.Localizer, b brand, err error) {
@@ -266,11 +310,11 @@ func (c *citizen) linkError(g *gin.Context, loc *i18n.Localizer, b brand, err er
 		c.log.Error("citizen page: load invitation", "err", err)
 		msg, status = loc.T("error_server", nil), http.StatusInternalServerError
 	}
-	contact := ""
-	if b.Name != "" {
-		contact = loc.T("error_contact", map[string]any{"Tenant": b.Name})
+	p := errorPage{Message: msg}.withContact(loc, b)
+	if errors.Is(err, storage.ErrCancelled) {
+		p = p.bookAgain(loc, b)
 	}
-	c.render(g, status, "error", page{L: loc, Brand: b, Data: errorPage{Message: msg, Contact: contact}})
+	c.render(g, status, "error", page{L: loc, Brand: b, Data: p})
 }
 
 func (c *citizen) brand(ctx context.Context, tenantID uint) (brand, error) {
@@ -278,7 +322,7 @@ func (c *citizen) brand(ctx context.Context, tenantID uint) (brand, error) {
 	if err != nil {
 		return brand{}, err
 	}
-	b := brand{TenantID: t.ID, Name: t.Name, HasLogo: len(t.Logo) > 0, TimeZone: t.TimeZone}
+	b := brand{TenantID: t.ID, Slug: t.Slug, Name: t.Name, Contact: t.Contact, HasLogo: len(t.Logo) > 0, TimeZone: t.TimeZone}
 	if strings.HasPrefix(t.LogoURL, "/") && !strings.HasPrefix(t.LogoURL, "//") {
 		b.LogoURL = t.LogoURL // same origin only: the CSP allows no other images
 	}

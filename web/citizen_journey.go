@@ -138,16 +138,9 @@ func (c *citizen) survey(g *gin.Context) {
 // surveyInvitation is like invitation but lets an ended appointment through:
 // the survey comes after the call. storage.SubmitSurvey enforces its window.
 func (c *citizen) surveyInvitation(g *gin.Context) (storage.Invitation, storage.Appointment, brand, *i18n.Localizer, bool) {
-	inv, appt, err := c.db.InvitationByToken(g.Request.Context(), g.Param("token"))
+	inv, appt, b, loc, err := c.linkOwner(g, g.Param("token"))
 	if err != nil {
-		loc := c.localizer(g, "")
-		c.linkError(g, loc, brand{}, err)
-		return inv, appt, brand{}, loc, false
-	}
-	loc := c.localizer(g, inv.Language)
-	b, err := c.brand(g.Request.Context(), appt.TenantID)
-	if err != nil {
-		c.linkError(g, loc, brand{}, err)
+		c.linkError(g, loc, b, err)
 		return inv, appt, b, loc, false
 	}
 	return inv, appt, b, loc, true

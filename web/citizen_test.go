@@ -485,3 +485,71 @@ func TestRedactInvitationPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestCitizenClosedLinks: a link whose appointment is over says why, in the
+// citizen's language, names the authority and its contact, and where it
+// helps points to the booking page; an unknown token learns nothing.
+func TestCitizenClosedLinks(t *testing.T) {
+	const contact = "Telefon 030 1234567"
+	tests := []struct {
+		name     string
+		status   storage.Status // "" keeps the appointment booked
+		later    time.Duration  // clock advance before opening the link
+		token    string         // "" is the seeded citizen link
+		path     string         // after /i/<token>
+		lang     string
+		want     int
+		text     string // the message
+		bookLink bool   // a link to /b/<slug>
+		tenant   bool   // names the authority and its contact
+	}{
+		{"cancelled", storage.StatusCancelled, 0, "", "", "en", http.StatusGone, "This appointment has been cancelled.", true, true},
+		{"cancelled german", storage.StatusCancelled, 0, "", "/check", "de", http.StatusGone, "Dieser Termin wurde abgesagt.", true, true},
+		{"cancelled survey arabic", storage.StatusCancelled, 0, "", "/survey", "ar", http.StatusGone, "تم إلغاء هذا الموعد.", true, true},
+		{"no-show", storage.StatusNoShow, 0, "", "", "en", http.StatusGone, "This appointment has been closed.", true, true},
+		{"no-show later, waiting room", storage.StatusNoShow, 2 * time.Hour, "", "/wait", "de", http.StatusGone, "Dieser Termin wurde abgeschlossen.", true, true},
+		{"no-show ukrainian", storage.StatusNoShow, 0, "", "/call", "uk", http.StatusGone, "Цю консультацію закрито.", true, true},
+		{"done", storage.StatusDone, 0, "", "", "en", http.StatusGone, "Your advisor has ended the call.", false, true},
+		{"expired", "", 3 * time.Hour, "", "", "en", http.StatusGone, "This link has expired", false, true},
+		{"unknown token", "", 0, "AAAAAAAAAAAAAAAAAAAAAA", "", "en", http.StatusNotFound, "This link is not valid", false, false},
+		{"unknown token of a cancelled appointment's survey", storage.StatusCancelled, 0, "AAAAAAAAAAAAAAAAAAAAAA", "/survey", "en", http.StatusNotFound, "This link is not valid", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newCitizenServer(t)
+			ctx := context.Background()
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(s.db.UpdateBranding(ctx, 0, s.seeded.Tenant.ID, storage.Branding{Name: "Jobcenter Musterstadt",
+				PrimaryColor: "#004b87", AccentColor: "#ffcc00", Contact: contact}))
+			if tt.status != "" {
+				must(s.db.SetAppointmentStatus(ctx, s.seeded.Advisor.ID, s.seeded.Appointment.ID, tt.status))
+			}
+			s.clock.advance(tt.later)
+			token := tt.token
+			if token == "" {
+				token = s.seeded.JoinToken
+			}
+			rec := s.do(call{method: "GET", path: "/i/" + token + tt.path + "?lang=" + tt.lang})
+			body := rec.Body.String()
+			if rec.Code != tt.want || !strings.Contains(body, tt.text) || !strings.Contains(body, `lang="`+tt.lang+`"`) {
+				t.Fatalf("%d, want %d with %q in %s:\n%s", rec.Code, tt.want, tt.text, tt.lang, body)
+			}
+			named := strings.Contains(body, "Jobcenter Musterstadt") && strings.Contains(body, contact)
+			if named != tt.tenant {
+				t.Errorf("page names the authority and its contact: %v, want %v:\n%s", named, tt.tenant, body)
+			}
+			booking := `href="/b/` + s.seeded.Tenant.Slug + `?lang=` + tt.lang + `"`
+			if strings.Contains(body, booking) != tt.bookLink {
+				t.Errorf("booking link %s present: %v, want %v:\n%s", booking, !tt.bookLink, tt.bookLink, body)
+			}
+			if !tt.tenant && (strings.Contains(body, "Demo Bürgerin") || strings.Contains(body, s.seeded.Tenant.Slug)) {
+				t.Errorf("an unknown token learned about the appointment:\n%s", body)
+			}
+		})
+	}
+}
