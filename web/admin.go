@@ -41,7 +41,7 @@ type adminHomeData struct {
 	Branding brandingForm
 }
 
-type brandingForm struct{ Name, LogoURL, Primary, Accent string }
+type brandingForm struct{ Name, LogoURL, Primary, Accent, Contact string }
 
 func (c *console) adminHome(ctx *gin.Context) { c.renderAdminHome(ctx, http.StatusOK, nil, "", "") }
 
@@ -59,7 +59,7 @@ func (c *console) renderAdminHome(ctx *gin.Context, status int, form *brandingFo
 		c.fail(ctx, err)
 		return
 	}
-	d := adminHomeData{Capacity: units, Branding: brandingForm{Name: t.Name, LogoURL: t.LogoURL, Primary: t.PrimaryColor, Accent: t.AccentColor}}
+	d := adminHomeData{Capacity: units, Branding: brandingForm{Name: t.Name, LogoURL: t.LogoURL, Primary: t.PrimaryColor, Accent: t.AccentColor, Contact: t.Contact}}
 	if form != nil {
 		d.Branding = *form
 	}
@@ -87,7 +87,8 @@ func (c *console) setBranding(ctx *gin.Context) {
 	s := current(ctx)
 	tr := c.text(ctx)
 	f := brandingForm{Name: strings.TrimSpace(ctx.PostForm("name")), LogoURL: strings.TrimSpace(ctx.PostForm("logo_url")),
-		Primary: strings.ToLower(strings.TrimSpace(ctx.PostForm("primary"))), Accent: strings.ToLower(strings.TrimSpace(ctx.PostForm("accent")))}
+		Primary: strings.ToLower(strings.TrimSpace(ctx.PostForm("primary"))), Accent: strings.ToLower(strings.TrimSpace(ctx.PostForm("accent"))),
+		Contact: strings.TrimSpace(ctx.PostForm("contact"))}
 	if msg := validateBranding(tr, f); msg != "" {
 		c.renderAdminHome(ctx, http.StatusUnprocessableEntity, &f, msg, "")
 		return
@@ -99,7 +100,7 @@ func (c *console) setBranding(ctx *gin.Context) {
 		return
 	}
 	err = c.st.UpdateBranding(rc, s.AdvisorID, s.TenantID, storage.Branding{Name: f.Name, LogoURL: f.LogoURL,
-		Logo: t.Logo, LogoType: t.LogoType, PrimaryColor: f.Primary, AccentColor: f.Accent})
+		Logo: t.Logo, LogoType: t.LogoType, PrimaryColor: f.Primary, AccentColor: f.Accent, Contact: f.Contact})
 	switch {
 	case errors.Is(err, storage.ErrInvalid):
 		c.renderAdminHome(ctx, http.StatusUnprocessableEntity, &f, tr.T("console.invalid")+" "+invalidField(err), "")

@@ -102,19 +102,21 @@ func TestAdminCapacityAndBranding(t *testing.T) {
 		t.Fatalf("capacity %d", n)
 	}
 	tests := []struct {
-		name                           string
-		nm, logo, primary, accent, say string
-		want                           int
+		name                                    string
+		nm, logo, primary, accent, contact, say string
+		want                                    int
 	}{
-		{"no name", "", "", "#004b87", "#ffcc00", "Please enter the authority", 422},
-		{"script logo", "Amt", "javascript:alert(1)", "#004b87", "#ffcc00", "https://", 422},
-		{"bad colour", "Amt", "", "blue", "#ffcc00", "#004b87", 422},
-		{"unreadable primary", "Amt", "", "#ffcc00", "#004b87", "contrast below 4.5:1", 422},
-		{"ok", "Stadt Musterstadt", "https://amt.example/logo.svg", "#1D4F91", "#ffcc00", "Saved.", 200},
+		{"no name", "", "", "#004b87", "#ffcc00", "", "Please enter the authority", 422},
+		{"script logo", "Amt", "javascript:alert(1)", "#004b87", "#ffcc00", "", "https://", 422},
+		{"bad colour", "Amt", "", "blue", "#ffcc00", "", "#004b87", 422},
+		{"unreadable primary", "Amt", "", "#ffcc00", "#004b87", "", "contrast below 4.5:1", 422},
+		{"contact too long", "Amt", "", "#1D4F91", "#ffcc00", strings.Repeat("0", 301), "contact", 422},
+		{"ok", "Stadt Musterstadt", "https://amt.example/logo.svg", "#1D4F91", "#ffcc00", "Tel. 0800 123, termine@amt.example", "Saved.", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := b.post("/console/admin/branding", url.Values{"name": {tt.nm}, "logo_url": {tt.logo}, "primary": {tt.primary}, "accent": {tt.accent}})
+			p := b.post("/console/admin/branding", url.Values{"name": {tt.nm}, "logo_url": {tt.logo}, "primary": {tt.primary},
+				"accent": {tt.accent}, "contact": {tt.contact}})
 			if p.code != tt.want {
 				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
 			}
@@ -122,7 +124,8 @@ func TestAdminCapacityAndBranding(t *testing.T) {
 		})
 	}
 	tn, _ := e.st.Tenant(t.Context(), e.seed.Tenant.ID)
-	if tn.Name != "Stadt Musterstadt" || tn.LogoURL != "https://amt.example/logo.svg" || tn.PrimaryColor != "#1d4f91" {
+	if tn.Name != "Stadt Musterstadt" || tn.LogoURL != "https://amt.example/logo.svg" || tn.PrimaryColor != "#1d4f91" ||
+		tn.Contact != "Tel. 0800 123, termine@amt.example" {
 		t.Fatalf("tenant %+v", tn)
 	}
 	acts := e.auditActions()
