@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nahbar/nahbar/internal/testpeer"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -39,7 +40,7 @@ const (
 
 // member is one participant of a scenario.
 type member struct {
-	peer      *Peer
+	peer      *testpeer.Peer
 	pub       *Publisher // nil for a receive-only attendee
 	analyser  *Analyser  // nil for a counting receiver
 	room      int
@@ -51,7 +52,7 @@ type member struct {
 // joinMs is the time from the invitation to the first composed frame
 // (decoded, for a decoding member), or -1 before it.
 func (m *member) joinMs() float64 {
-	ns := m.peer.Recv.FirstFrame.Load()
+	ns := m.peer.Stats().FirstFrame.Load()
 	if ns == 0 {
 		return -1
 	}
@@ -59,7 +60,7 @@ func (m *member) joinMs() float64 {
 }
 
 func (m *member) close() {
-	m.peer.Leave()
+	leave(m.peer)
 	if m.pub != nil {
 		m.pub.Close()
 	}
@@ -121,7 +122,7 @@ func (e *env) join(ctx context.Context, js joinSpec, src Source) (*member, error
 	if err != nil {
 		return fail(err)
 	}
-	m.peer, err = Dial(ctx, PeerConfig{URL: e.api.WebSocketURL(), Token: tok, API: e.webrtc, Publisher: m.pub, Analyser: m.analyser, Clock: e.clock, Logger: e.log})
+	m.peer, err = Dial(ctx, PeerConfig{URL: e.api.WebSocketURL(), Token: tok, API: e.webrtc, Publisher: m.pub, Analyser: m.analyser, Logger: e.log})
 	if err != nil {
 		return fail(fmt.Errorf("join %s: %w", js.name, err))
 	}
@@ -160,7 +161,7 @@ func (e *env) joinAll(ctx context.Context, specs []joinSpec, parallel int) ([]*m
 			defer cancel()
 			m, err := e.join(jctx, js, srcs[i])
 			if err == nil {
-				err = m.peer.WaitConnected(jctx)
+				err = waitConnected(jctx, m.peer)
 			}
 			out[i], errs[i] = m, err
 		}()
@@ -187,7 +188,7 @@ func (e *env) joinAll(ctx context.Context, specs []joinSpec, parallel int) ([]*m
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	for _, m := range joined {
-		if _, err := m.peer.WaitFirstFrame(wctx); err != nil {
+		if err := waitFirstFrame(wctx, m.peer); err != nil {
 			e.log.Warn("no composed video yet", "participant", m.peer.ID(), "err", err)
 			break
 		}

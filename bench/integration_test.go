@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nahbar/nahbar/internal/testpeer"
 )
 
 // These tests run against a real nahbar binary named by NAHBAR_BENCH_SERVER
@@ -35,7 +37,7 @@ func TestOneToOneAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	capi, err := newClientAPI(log)
+	capi, err := testpeer.NewSharedAPI(log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func TestOneToOneAgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	sources := &Directory{}
-	var peers []*Peer
+	var peers []*testpeer.Peer
 	var analysers []*Analyser
 	for i, role := range []string{"advisor", "citizen"} {
 		tok, err := api.Invite(ctx, room, role, role)
@@ -72,10 +74,10 @@ func TestOneToOneAgainstServer(t *testing.T) {
 		analysers = append(analysers, a)
 	}
 	for _, p := range peers {
-		if err := p.WaitConnected(ctx); err != nil {
+		if err := waitConnected(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.WaitFirstFrame(ctx); err != nil {
+		if err := waitFirstFrame(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,7 +112,7 @@ func TestOneToOneAgainstServer(t *testing.T) {
 			t.Errorf("peer %d: no latency (%d) or PSNR (%d) measured", i, r.Latency.Count(), r.PSNRCount)
 		}
 		t.Logf("peer %d: %d pictures, latency p50 %v ms p95 %v ms (from send p50 %v), PSNR %.1f dB, track %s",
-			i, r.Frames, r.Latency.Percentile(50), r.Latency.Percentile(95), r.FromSend.Percentile(50), r.PSNRSum/float64(r.PSNRCount), peers[i].OutputTrack())
+			i, r.Frames, r.Latency.Percentile(50), r.Latency.Percentile(95), r.FromSend.Percentile(50), r.PSNRSum/float64(r.PSNRCount), peers[i].VideoTrack())
 	}
 }
 

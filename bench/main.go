@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nahbar/nahbar/internal/testpeer"
 )
 
 // Main is `nahbar bench`: it starts a server (or targets --url), runs the
@@ -174,7 +176,7 @@ func run(ctx context.Context, opts Options, command []string, stdout, stderr io.
 // prepare builds the client side: the WebRTC API, the tone and the clips.
 func (e *env) prepare(ctx context.Context, progress func(string, ...any)) error {
 	var err error
-	if e.webrtc, err = newClientAPI(e.log); err != nil {
+	if e.webrtc, err = testpeer.NewSharedAPI(e.log); err != nil {
 		return err
 	}
 	if e.audio, err = NewAudioLoop(); err != nil {

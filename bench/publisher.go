@@ -15,7 +15,6 @@ import (
 	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -151,11 +150,15 @@ func (p *Publisher) EncodeTimes() Histogram {
 // so the analyser can tell the camera's share of a latency from the rest.
 func (p *Publisher) EncodeMs(n uint16) uint32 { return p.encMs[n%uint16(len(p.encMs))].Load() }
 
-// RequestKeyframe makes the next frame a keyframe.
+// RequestKeyframe makes the next frame a keyframe (testpeer.Media: the
+// server's PLI or FIR).
 func (p *Publisher) RequestKeyframe() { p.key.Store(true) }
 
-// runVideo sends one frame per tick until ctx ends.
-func (p *Publisher) runVideo(ctx context.Context) {
+// Tracks are the camera and microphone tracks (testpeer.Media).
+func (p *Publisher) Tracks() (video, audio webrtc.TrackLocal) { return p.video, p.sound }
+
+// RunVideo sends one frame per tick until ctx ends (testpeer.Media).
+func (p *Publisher) RunVideo(ctx context.Context) {
 	tick, stop := p.clock.Tick(time.Second / SourceFPS)
 	defer stop()
 	samples := p.vpk.Samples(time.Second / SourceFPS)
@@ -205,8 +208,8 @@ func (p *Publisher) runVideo(ctx context.Context) {
 	}
 }
 
-// runAudio sends one Opus packet every 20 ms until ctx ends.
-func (p *Publisher) runAudio(ctx context.Context) {
+// RunAudio sends one Opus packet every 20 ms until ctx ends (testpeer.Media).
+func (p *Publisher) RunAudio(ctx context.Context) {
 	tick, stop := p.clock.Tick(audioInterval)
 	defer stop()
 	for i := 0; ; i++ {
@@ -216,27 +219,6 @@ func (p *Publisher) runAudio(ctx context.Context) {
 		case <-tick:
 		}
 		_ = p.apk.Packetize(p.audio.Packets[i%len(p.audio.Packets)], audioFrame, p.emitAudio)
-	}
-}
-
-// readRTCP turns the server's PLI or FIR into a keyframe.
-func (p *Publisher) readRTCP(s *webrtc.RTPSender) {
-	buf := make([]byte, 1500)
-	for {
-		n, _, err := s.Read(buf)
-		if err != nil {
-			return
-		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
-		if err != nil {
-			continue
-		}
-		for _, pkt := range pkts {
-			switch pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				p.RequestKeyframe()
-			}
-		}
 	}
 }
 

@@ -87,7 +87,7 @@ type counters struct {
 }
 
 func (m *member) recv() counters {
-	r := &m.peer.Recv
+	r := m.peer.Stats()
 	return counters{r.Frames.Load(), r.VideoBytes.Load(), r.AudioBytes.Load(), r.VideoPackets.Load(), r.VideoLost.Load(), r.DroppedFrames.Load()}
 }
 
@@ -205,7 +205,7 @@ func (e *env) measure(ctx context.Context, spec measureSpec) Window {
 	outputs := map[string]uint64{} // output → most frames one of its receivers got
 	w.Tiers = map[string]int{}
 	for i, m := range ms {
-		out := m.peer.OutputTrack()
+		out := m.peer.VideoTrack()
 		if l, ok := m.peer.Layout(); ok {
 			out = fmt.Sprintf("%s@%dx%d", l.View, l.Width, l.Height)
 		}

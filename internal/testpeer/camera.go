@@ -244,8 +244,12 @@ func (c *camera) encodeVP8() ([]byte, error) {
 	return f, nil
 }
 
-// readRTCP turns the server's PLI/FIR into a keyframe on the next frame.
-func (c *camera) readRTCP(s *webrtc.RTPSender) {
+// requestKeyframe makes the next frame a keyframe.
+func (c *camera) requestKeyframe() { c.key.Store(true) }
+
+// readKeyframeRequests calls keyframe for every PLI or FIR the server sends
+// about the track s sends, until s closes.
+func readKeyframeRequests(s *webrtc.RTPSender, keyframe func()) {
 	buf := make([]byte, 1500)
 	for {
 		n, _, err := s.Read(buf)
@@ -259,7 +263,7 @@ func (c *camera) readRTCP(s *webrtc.RTPSender) {
 		for _, p := range pkts {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				c.key.Store(true)
+				keyframe()
 			}
 		}
 	}

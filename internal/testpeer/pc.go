@@ -17,9 +17,32 @@ import (
 // packetization mode 1, as browsers do.
 const h264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 
-// newAPI builds a browser-like pion API: VP8, H.264 and Opus, NACK, RTCP
-// reports and TWCC, host candidates on loopback (tests run on 127.0.0.1).
+// newAPI builds a browser-like pion API for one peer, on a network a test can
+// cut (CutNetwork) and shape (Options.Shaped).
 func newAPI(log *slog.Logger, cut *atomic.Bool, link *downlink, h264Only bool) (*webrtc.API, error) {
+	n, err := newCuttableNet(cut, link)
+	if err != nil {
+		return nil, err
+	}
+	return browserAPI(log, h264Only, func(se *webrtc.SettingEngine) { se.SetNet(n) })
+}
+
+// NewSharedAPI builds one browser-like pion API for many peers to share
+// (Options.API): the load generator's hundreds of attendees use one instead
+// of building one each. Its host candidates are on the loopback interface
+// only, so every packet stays on 127.0.0.1; peers on it cannot be cut from
+// the network or shaped.
+func NewSharedAPI(log *slog.Logger) (*webrtc.API, error) {
+	return browserAPI(log, false, func(se *webrtc.SettingEngine) {
+		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	})
+}
+
+// browserAPI is what a browser offers: VP8 (unless h264Only), H.264
+// constrained baseline and Opus; NACK, RTCP reports and TWCC; host UDP4
+// candidates including loopback (tests run on 127.0.0.1). settings adds to
+// the SettingEngine.
+func browserAPI(log *slog.Logger, h264Only bool, settings func(*webrtc.SettingEngine)) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		c webrtc.RTPCodecParameters
@@ -40,30 +63,29 @@ func newAPI(log *slog.Logger, cut *atomic.Bool, link *downlink, h264Only bool) (
 		}
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg, webrtc.WithInterceptorLoggerFactory(pionlog.New(log))); err != nil {
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: pionlog.New(log)}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	n, err := newCuttableNet(cut, link)
-	if err != nil {
-		return nil, err
-	}
-	se.SetNet(n)
+	settings(&se)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
 // startPeerConnection creates the PeerConnection with a camera and microphone
 // track (sendrecv) for a publisher, or recvonly transceivers for an attendee.
 func (p *Peer) startPeerConnection() error {
-	if p.opts.Shaped {
-		p.link = newDownlink()
-	}
-	api, err := newAPI(p.log, &p.netCut, p.link, p.opts.H264Only)
-	if err != nil {
-		return err
+	api := p.opts.API
+	if api == nil {
+		if p.opts.Shaped {
+			p.link = newDownlink()
+		}
+		var err error
+		if api, err = newAPI(p.log, &p.netCut, p.link, p.opts.H264Only); err != nil {
+			return err
+		}
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -107,6 +129,20 @@ func (p *Peer) startPeerConnection() error {
 		}
 		return nil
 	}
+	if m := p.opts.Media; m != nil {
+		video, audio := m.Tracks()
+		vs, err := pc.AddTrack(video)
+		if err != nil {
+			return fmt.Errorf("add camera track: %w", err)
+		}
+		as, err := pc.AddTrack(audio)
+		if err != nil {
+			return fmt.Errorf("add microphone track: %w", err)
+		}
+		p.spawn(func() { readKeyframeRequests(vs, m.RequestKeyframe) })
+		p.spawn(func() { drainRTCP(as) })
+		return nil
+	}
 	cam, err := newCamera(p.opts)
 	if err != nil {
 		return err
@@ -125,7 +161,7 @@ func (p *Peer) startPeerConnection() error {
 	if err != nil {
 		return fmt.Errorf("add microphone track: %w", err)
 	}
-	p.spawn(func() { cam.readRTCP(vs) })
+	p.spawn(func() { readKeyframeRequests(vs, cam.requestKeyframe) })
 	p.spawn(func() { drainRTCP(as) })
 	return nil
 }
@@ -156,6 +192,11 @@ func (p *Peer) Renegotiate(iceRestart bool) error {
 
 // startMedia runs the camera and microphone once the connection is up.
 func (p *Peer) startMedia() {
+	if m := p.opts.Media; m != nil {
+		p.spawn(func() { m.RunVideo(p.ctx) })
+		p.spawn(func() { m.RunAudio(p.ctx) })
+		return
+	}
 	p.goMu.Lock()
 	cam, mic := p.cam, p.mic
 	p.goMu.Unlock()
@@ -173,6 +214,7 @@ func (p *Peer) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 	p.spawn(func() { drainReceiverRTCP(r) })
 	switch t.Kind() {
 	case webrtc.RTPCodecTypeVideo:
+		p.video.setTrack(t)
 		p.spawn(func() { p.video.run(t) })
 	case webrtc.RTPCodecTypeAudio:
 		p.spawn(func() { p.audio.run(t) })

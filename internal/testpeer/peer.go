@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"log/slog"
 	"sync"
@@ -57,9 +58,36 @@ type Options struct {
 	// whole bitrate, as with a real camera.
 	Noise bool
 
+	// API is a pion API shared by many peers (NewSharedAPI); nil builds one
+	// for this peer. A peer on a shared API cannot be Shaped or cut off
+	// (CutNetwork), nor be H264Only.
+	API *webrtc.API
+	// Media publishes the caller's own camera and microphone instead of the
+	// synthetic ones (the load generator's stamped frames); it implies Publish.
+	Media Media
+	// Pictures, for a decoding peer, takes every decoded picture and the
+	// layout it was composed for (pictures before the first layout are not
+	// passed), on a goroutine of its own: the reader never waits for it. If
+	// it falls behind, frames are dropped up to the next keyframe
+	// (ReceiveStats.DroppedFrames). Picture stays empty and the mixed audio
+	// is only counted, not decoded. pic is valid only during the call.
+	Pictures func(pic *image.YCbCr, l Layout)
+
 	Logger *slog.Logger
 	// ProtocolVersion overrides join.v (default 1), to test version checks.
 	ProtocolVersion int
+	// Agent names the client in join (default "nahbar-testpeer").
+	Agent string
+}
+
+// Media is a publishing peer's own camera and microphone. The peer adds its
+// tracks, runs its loops on goroutines of its own once the connection is up
+// (until the peer closes) and passes on the server's keyframe requests.
+type Media interface {
+	Tracks() (video, audio webrtc.TrackLocal)
+	RunVideo(ctx context.Context)
+	RunAudio(ctx context.Context)
+	RequestKeyframe()
 }
 
 func (o Options) withDefaults() Options {
@@ -83,6 +111,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProtocolVersion == 0 {
 		o.ProtocolVersion = 1
+	}
+	if o.Agent == "" {
+		o.Agent = "nahbar-testpeer"
+	}
+	if o.Media != nil {
+		o.Publish = true
 	}
 	return o
 }
@@ -136,7 +170,7 @@ type Peer struct {
 	screen     *camera
 
 	link         *downlink // nil unless Options.Shaped
-	bytesIn      atomic.Uint64
+	recv         ReceiveStats
 	connected    atomic.Bool
 	netCut       atomic.Bool
 	serverOffers atomic.Int32
@@ -149,6 +183,9 @@ type Peer struct {
 // (WaitConnected). A refused join returns an ErrorMessage.
 func Dial(ctx context.Context, opts Options) (*Peer, error) {
 	opts = opts.withDefaults()
+	if opts.API != nil && (opts.Shaped || opts.H264Only) {
+		return nil, errors.New("testpeer: a peer on a shared API can be neither shaped nor H.264-only")
+	}
 	conn, _, err := websocket.Dial(ctx, opts.URL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", opts.URL, err)
@@ -165,7 +202,7 @@ func Dial(ctx context.Context, opts Options) (*Peer, error) {
 		received:   map[string]int{},
 		publishing: opts.Publish,
 	}
-	join := Message{Type: "join", V: opts.ProtocolVersion, Token: opts.Token, Client: &ClientInfo{Agent: "nahbar-testpeer", Version: "1"}}
+	join := Message{Type: "join", V: opts.ProtocolVersion, Token: opts.Token, Client: &ClientInfo{Agent: opts.Agent, Version: "1"}}
 	if err := p.send(join); err != nil {
 		p.abort()
 		return nil, err
@@ -315,6 +352,11 @@ func (p *Peer) handle(m Message) error {
 			p.glared = true
 			return p.Renegotiate(false)
 		}
+		// The server yields on glare and offers again: ignore its offer
+		// while ours is outstanding (docs/signalling.md).
+		if p.pc.SignalingState() != webrtc.SignalingStateStable {
+			return nil
+		}
 		if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 			return fmt.Errorf("apply server offer: %w", err)
 		}
@@ -358,6 +400,7 @@ func (p *Peer) handle(m Message) error {
 		p.notifyLocked()
 		p.mu.Unlock()
 	case "error":
+		p.log.Info("server error", "code", m.Code, "message", m.Message)
 		p.mu.Lock()
 		p.errs = append(p.errs, ErrorMessage{Code: m.Code, Message: m.Message})
 		p.notifyLocked()

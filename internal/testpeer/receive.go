@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"encoding/binary"
 	"image"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type videoReceiver struct {
 
 	mu      sync.Mutex
 	mime    string       // the codec the server sends
+	trackID string       // "stream/track" of the composed video
 	pic     *image.YCbCr // copy of the latest decoded picture
 	frames  uint64
 	first   time.Time // when the first picture was decoded
@@ -37,14 +39,24 @@ type videoReceiver struct {
 
 func newVideoReceiver(p *Peer) *videoReceiver { return &videoReceiver{p: p} }
 
-func (v *videoReceiver) run(t *webrtc.TrackRemote) {
+// setTrack notes the codec and id of a video track the server added.
+func (v *videoReceiver) setTrack(t *webrtc.TrackRemote) {
 	v.mu.Lock()
 	v.mime = t.Codec().MimeType
+	v.trackID = t.StreamID() + "/" + t.ID()
 	v.mu.Unlock()
+}
+
+func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 	if v.p.opts.NoDecode {
 		v.count(t)
 		return
 	}
+	if v.p.opts.Pictures != nil {
+		v.decodeApart(t)
+		return
+	}
+	st := &v.p.recv
 	kind, fc := codec.KindVP8, framing.VP8
 	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
 		kind, fc = codec.KindH264, framing.H264
@@ -63,16 +75,20 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
 	buf := make([]byte, 1600)
 	var pkt rtp.Packet
+	var seq seqGaps
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
 			return
 		}
-		v.p.bytesIn.Add(uint64(n))
+		st.VideoBytes.Add(uint64(n))
+		st.VideoPackets.Add(1)
 		if pkt.Unmarshal(buf[:n]) != nil {
 			continue
 		}
+		st.VideoLost.Add(seq.next(pkt.SequenceNumber))
 		if err := asm.Push(&pkt); err != nil {
+			st.DecodeErrors.Add(1)
 			v.noteError(err)
 		}
 		for {
@@ -82,6 +98,7 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 			}
 			pic, err := dec.Decode(f.Data)
 			if err != nil {
+				st.DecodeErrors.Add(1)
 				v.noteError(err)
 				continue
 			}
@@ -95,28 +112,54 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 	}
 }
 
-// count is the receive loop of a NoDecode peer: bytes and frames (marker
-// bits), no decoding.
+// count is the receive loop of a NoDecode peer: bytes, packets, losses and
+// frames (marker bits) from the RTP header's bytes, no decoding, no
+// unmarshalling: a receive-only attendee at the lowest cost.
 func (v *videoReceiver) count(t *webrtc.TrackRemote) {
+	st := &v.p.recv
 	buf := make([]byte, 1600)
-	var pkt rtp.Packet
+	var seq seqGaps
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
 			return
 		}
-		v.p.bytesIn.Add(uint64(n))
-		if pkt.Unmarshal(buf[:n]) == nil && pkt.Marker {
-			now := time.Now()
-			v.mu.Lock()
-			if v.frames == 0 {
-				v.first = now
-			}
-			v.times[v.frames%uint64(len(v.times))] = now
-			v.frames++
-			v.mu.Unlock()
+		st.VideoBytes.Add(uint64(n))
+		st.VideoPackets.Add(1)
+		if n >= 4 {
+			st.VideoLost.Add(seq.next(binary.BigEndian.Uint16(buf[2:4])))
+		}
+		if n >= 2 && buf[1]&0x80 != 0 {
+			v.frameDone()
 		}
 	}
+}
+
+// frameDone counts a frame received (decoded, or complete for a NoDecode peer).
+func (v *videoReceiver) frameDone() {
+	now := time.Now()
+	if v.p.recv.Frames.Add(1) == 1 {
+		v.p.recv.FirstFrame.Store(now.UnixNano())
+	}
+	v.mu.Lock()
+	if v.frames == 0 {
+		v.first = now
+	}
+	v.times[v.frames%uint64(len(v.times))] = now
+	v.frames++
+	v.mu.Unlock()
+}
+
+// VideoTrack is the stream and track id of the composed video this peer
+// receives ("nahbar-<view>/video-<tier>"), "" before it arrived: receivers
+// with the same one share an encoder on the server.
+func (p *Peer) VideoTrack() string {
+	if p.video == nil {
+		return ""
+	}
+	p.video.mu.Lock()
+	defer p.video.mu.Unlock()
+	return p.video.trackID
 }
 
 // VideoCodec is the MIME type of the video the server sends ("" before it arrived).
@@ -131,7 +174,12 @@ func (p *Peer) VideoCodec() string {
 
 // BytesReceived is how many RTP bytes (video and audio, headers included)
 // the peer received.
-func (p *Peer) BytesReceived() uint64 { return p.bytesIn.Load() }
+func (p *Peer) BytesReceived() uint64 {
+	return p.recv.VideoBytes.Load() + p.recv.AudioBytes.Load()
+}
+
+// Stats are the peer's receive counters, safe to read at any time.
+func (p *Peer) Stats() *ReceiveStats { return &p.recv }
 
 func (v *videoReceiver) noteError(err error) {
 	v.mu.Lock()
@@ -141,18 +189,13 @@ func (v *videoReceiver) noteError(err error) {
 }
 
 func (v *videoReceiver) store(pic *image.YCbCr) {
-	now := time.Now()
 	v.mu.Lock()
 	if v.pic == nil || v.pic.Rect != pic.Rect {
 		v.pic = image.NewYCbCr(pic.Rect, image.YCbCrSubsampleRatio420)
 	}
 	copyPicture(v.pic, pic)
-	if v.frames == 0 {
-		v.first = now
-	}
-	v.times[v.frames%uint64(len(v.times))] = now
-	v.frames++
 	v.mu.Unlock()
+	v.frameDone()
 }
 
 func copyPicture(dst, src *image.YCbCr) {
@@ -249,14 +292,16 @@ func newAudioReceiver(p *Peer) *audioReceiver {
 }
 
 func (a *audioReceiver) run(t *webrtc.TrackRemote) {
-	if a.p.opts.NoDecode {
+	st := &a.p.recv
+	if a.p.opts.NoDecode || a.p.opts.Pictures != nil {
 		buf := make([]byte, 1600)
 		for {
 			n, _, err := t.Read(buf)
 			if err != nil {
 				return
 			}
-			a.p.bytesIn.Add(uint64(n))
+			st.AudioBytes.Add(uint64(n))
+			st.AudioPackets.Add(1)
 		}
 	}
 	dec, err := codec.NewOpusDecoder()
@@ -272,7 +317,8 @@ func (a *audioReceiver) run(t *webrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		a.p.bytesIn.Add(uint64(n))
+		st.AudioBytes.Add(uint64(n))
+		st.AudioPackets.Add(1)
 		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
 			continue
 		}

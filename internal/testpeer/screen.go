@@ -44,7 +44,7 @@ func (p *Peer) StartScreen(c color.RGBA, w, h int) error {
 	p.goMu.Lock()
 	p.screen = scr
 	p.goMu.Unlock()
-	p.spawn(func() { scr.readRTCP(sender) })
+	p.spawn(func() { readKeyframeRequests(sender, scr.requestKeyframe) })
 	p.spawn(func() { scr.run(p.ctx) })
 	if err := p.send(Message{Type: "screen", Mid: mid}); err != nil {
 		return err

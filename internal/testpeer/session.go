@@ -190,7 +190,7 @@ func (p *Peer) startPublishing() error {
 		p.goMu.Lock()
 		p.cam, p.mic = cam, mic
 		p.goMu.Unlock()
-		p.spawn(func() { cam.readRTCP(vs) })
+		p.spawn(func() { readKeyframeRequests(vs, cam.requestKeyframe) })
 		p.spawn(func() { drainRTCP(as) })
 		p.spawn(func() { cam.run(p.ctx) })
 		p.spawn(func() { mic.run(p.ctx) })
