@@ -47,6 +47,12 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&Tenant{}, "Contact")
 	}},
+	{4, "tenant topic names", func(_ *Store, tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&Tenant{}, "TopicNames") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&Tenant{}, "TopicNames")
+	}},
 }
 
 // LatestSchemaVersion is the version Open migrates to.

@@ -16,9 +16,12 @@ type Tenant struct {
 	TimeZone     string `gorm:"size:64;not null;default:'Europe/Berlin'"`
 	// Contact is how citizens reach the authority (phone, e-mail, opening
 	// hours), shown on the pages of cancelled, closed or expired links; may be empty.
-	Contact   string `gorm:"size:300;not null;default:''"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Contact string `gorm:"size:300;not null;default:''"`
+	// TopicNames are the names citizens see for the topic keys of its
+	// advisors, in the authority's own words and language.
+	TopicNames TopicNames `gorm:"type:text"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// Has-many fields exist so the migration creates the foreign keys; they are
 	// never loaded implicitly.

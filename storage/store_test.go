@@ -33,12 +33,13 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 // TestSQLiteReadersCannotWrite: every write must go through the single writer, or
 // the serialisation that makes booking race-free would have a hole.
 // TestMigrateAddsTenantContact: a database at schema 2 (before the tenant
-// contact) gains the column and keeps its tenants.
+// contact and topic names) gains the columns and keeps its tenants.
 func TestMigrateAddsTenantContact(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *Store, clk *clock) {
 		ctx := context.Background()
 		f := newFixture(t, s)
 		must(t, s.wdb.Exec("ALTER TABLE tenants DROP COLUMN contact").Error)
+		must(t, s.wdb.Exec("ALTER TABLE tenants DROP COLUMN topic_names").Error)
 		must(t, s.wdb.Where("version > ?", 2).Delete(&SchemaMigration{}).Error)
 		must(t, s.migrate(ctx))
 		if v, err := s.SchemaVersion(ctx); err != nil || v != LatestSchemaVersion() {
@@ -46,7 +47,7 @@ func TestMigrateAddsTenantContact(t *testing.T) {
 		}
 		got, err := s.Tenant(ctx, f.tenant.ID)
 		must(t, err)
-		if got.Name != f.tenant.Name || got.Contact != "" {
+		if got.Name != f.tenant.Name || got.Contact != "" || got.TopicNames != nil {
 			t.Fatalf("tenant after migration %+v", got)
 		}
 	})
