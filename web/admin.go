@@ -18,6 +18,7 @@ func registerAdmin(g *gin.RouterGroup, c *console) {
 	g.GET("", c.adminHome)
 	g.POST("/capacity", c.setCapacity)
 	g.POST("/branding", c.setBranding)
+	g.POST("/topics", c.setTopicNames)
 	g.GET("/advisors", c.advisorsPage)
 	g.POST("/advisors", c.createAdvisor)
 	g.POST("/advisors/:id/active", c.setAdvisorActive)
@@ -39,7 +40,12 @@ func registerAdmin(g *gin.RouterGroup, c *console) {
 type adminHomeData struct {
 	Capacity int
 	Branding brandingForm
+	Topics   []topicNameRow
 }
+
+// topicNameRow is one topic key of the tenant's advisors with the name
+// citizens see for it (empty: Default, the standard label).
+type topicNameRow struct{ Key, Name, Default string }
 
 type brandingForm struct{ Name, LogoURL, Primary, Accent, Contact string }
 
@@ -47,6 +53,11 @@ func (c *console) adminHome(ctx *gin.Context) { c.renderAdminHome(ctx, http.Stat
 
 // renderAdminHome shows the overview; form, when set, keeps what was typed.
 func (c *console) renderAdminHome(ctx *gin.Context, status int, form *brandingForm, errMsg, notice string) {
+	c.renderAdminHomeTopics(ctx, status, form, nil, errMsg, notice)
+}
+
+// renderAdminHomeTopics is renderAdminHome keeping typed topic names too.
+func (c *console) renderAdminHomeTopics(ctx *gin.Context, status int, form *brandingForm, topics storage.TopicNames, errMsg, notice string) {
 	s := current(ctx)
 	rc := ctx.Request.Context()
 	units, err := c.st.Capacity(rc)
@@ -62,6 +73,10 @@ func (c *console) renderAdminHome(ctx *gin.Context, status int, form *brandingFo
 	d := adminHomeData{Capacity: units, Branding: brandingForm{Name: t.Name, LogoURL: t.LogoURL, Primary: t.PrimaryColor, Accent: t.AccentColor, Contact: t.Contact}}
 	if form != nil {
 		d.Branding = *form
+	}
+	if d.Topics, err = c.topicRows(ctx, t, topics); err != nil {
+		c.fail(ctx, err)
+		return
 	}
 	v := c.view(ctx, "console.admin.title", d)
 	v.Error, v.Notice = errMsg, notice
@@ -104,6 +119,60 @@ func (c *console) setBranding(ctx *gin.Context) {
 	switch {
 	case errors.Is(err, storage.ErrInvalid):
 		c.renderAdminHome(ctx, http.StatusUnprocessableEntity, &f, tr.T("console.invalid")+" "+invalidField(err), "")
+		return
+	case err != nil:
+		c.fail(ctx, err)
+		return
+	}
+	c.renderAdminHome(ctx, http.StatusOK, nil, "", tr.T("console.saved"))
+}
+
+// topicRows lists the topic keys of the tenant's advisors and the keys it
+// has named, with their names (typed, when given, else stored).
+func (c *console) topicRows(ctx *gin.Context, t storage.Tenant, typed storage.TopicNames) ([]topicNameRow, error) {
+	advs, err := c.st.Advisors(ctx.Request.Context(), t.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]bool{}
+	for _, a := range advs {
+		for _, tp := range a.Topics {
+			keys[tp.Topic] = true
+		}
+	}
+	for k := range t.TopicNames {
+		keys[k] = true
+	}
+	names := t.TopicNames
+	if typed != nil {
+		names = typed
+	}
+	loc := c.text(ctx).loc
+	rows := make([]topicNameRow, 0, len(keys))
+	for _, k := range sortedKeys(keys) {
+		rows = append(rows, topicNameRow{Key: k, Name: names.Name(k), Default: topicLabel(loc, c.cat, nil, k)})
+	}
+	return rows, nil
+}
+
+// setTopicNames saves the names citizens see for the topic keys (the form
+// sends each key with its name; an empty name goes back to the standard label).
+func (c *console) setTopicNames(ctx *gin.Context) {
+	s := current(ctx)
+	tr := c.text(ctx)
+	keys, vals := ctx.PostFormArray("key"), ctx.PostFormArray("name")
+	if len(keys) != len(vals) {
+		c.renderAdminHome(ctx, http.StatusUnprocessableEntity, nil, tr.T("console.invalid"), "")
+		return
+	}
+	names := make(storage.TopicNames, len(keys))
+	for i, k := range keys {
+		names[k] = vals[i]
+	}
+	err := c.st.SetTopicNames(ctx.Request.Context(), s.AdvisorID, s.TenantID, names)
+	switch {
+	case errors.Is(err, storage.ErrInvalid):
+		c.renderAdminHomeTopics(ctx, http.StatusUnprocessableEntity, nil, names, tr.T("console.invalid")+" "+invalidField(err), "")
 		return
 	case err != nil:
 		c.fail(ctx, err)

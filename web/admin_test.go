@@ -332,3 +332,50 @@ func TestAdminAuditLog(t *testing.T) {
 		t.Fatalf("advisor on the audit page: %d", p.code)
 	}
 }
+
+// TestAdminTopicNames: the admin names the topic keys of its advisors in its
+// own words; the form lists each key with its standard label as placeholder,
+// keeps what was typed on an error, and the audit log notes the change.
+func TestAdminTopicNames(t *testing.T) {
+	e := newConsoleEnv(t, nil)
+	b := e.browser()
+	b.mustLogin("demo@nahbar.local", consoleAdminPW)
+	p := b.get("/console/admin")
+	consoleMustContain(t, p.body, `name="key" value="general"`, `name="key" value="jobsearch"`, `placeholder="Job search"`)
+	tests := []struct {
+		name  string
+		form  url.Values
+		want  int
+		say   string
+		names storage.TopicNames // stored afterwards
+	}{
+		{"names", url.Values{"key": {"general", "jobsearch"}, "name": {"", " Arbeitssuche & Bürgergeld "}}, 200, "Saved.",
+			storage.TopicNames{"jobsearch": "Arbeitssuche & Bürgergeld"}},
+		{"name too long keeps the typed text", url.Values{"key": {"general", "jobsearch"}, "name": {strings.Repeat("x", 101), "Neu"}}, 422, `value="Neu"`,
+			storage.TopicNames{"jobsearch": "Arbeitssuche & Bürgergeld"}},
+		{"bad key", url.Values{"key": {"job search"}, "name": {"Arbeit"}}, 422, "topic",
+			storage.TopicNames{"jobsearch": "Arbeitssuche & Bürgergeld"}},
+		{"keys and names do not pair", url.Values{"key": {"general", "jobsearch"}, "name": {"Allgemein"}}, 422, "",
+			storage.TopicNames{"jobsearch": "Arbeitssuche & Bürgergeld"}},
+		{"emptied: the standard label again", url.Values{"key": {"general", "jobsearch"}, "name": {"", ""}}, 200, "Saved.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.post("/console/admin/topics", tt.form)
+			if p.code != tt.want {
+				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
+			}
+			consoleMustContain(t, p.body, tt.say)
+			tn, err := e.st.Tenant(t.Context(), e.seed.Tenant.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tn.TopicNames) != len(tt.names) || tn.TopicNames["jobsearch"] != tt.names["jobsearch"] {
+				t.Fatalf("stored %v, want %v", tn.TopicNames, tt.names)
+			}
+		})
+	}
+	if !consoleHas(e.auditActions(), "topics.rename") {
+		t.Error("audit lacks topics.rename")
+	}
+}

@@ -55,7 +55,7 @@ type bookView struct {
 
 // bookOptions loads what a tenant offers: one-to-one types, and the topics
 // and languages its advisors cover.
-func (c *citizen) bookOptions(ctx context.Context, t storage.Tenant, q slotQuery) (types, topics, langs []option, err error) {
+func (c *citizen) bookOptions(ctx context.Context, loc *i18n.Localizer, t storage.Tenant, q slotQuery) (types, topics, langs []option, err error) {
 	ts, err := c.db.AppointmentTypes(ctx, t.ID, false)
 	if err != nil {
 		return nil, nil, nil, err
@@ -88,7 +88,7 @@ func (c *citizen) bookOptions(ctx context.Context, t storage.Tenant, q slotQuery
 		names[l.Tag] = l.Name
 	}
 	for _, k := range sortedKeys(topicSet) {
-		topics = append(topics, option{Value: k, Label: topicLabel(k), Selected: k == q.Topic})
+		topics = append(topics, option{Value: k, Label: topicLabel(loc, c.cat, t.TopicNames, k), Selected: k == q.Topic})
 	}
 	for _, k := range sortedKeys(langSet) {
 		label := names[k]
@@ -109,8 +109,17 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// topicLabel shows a topic key readably until topics get translated names.
-func topicLabel(k string) string {
+// topicLabel is what a citizen reads for a topic key: the authority's own
+// name for it (set on the admin page, in its language), else the catalogue's
+// translation of a common key (the demo's "general", "jobsearch"), else the
+// key made readable.
+func topicLabel(loc *i18n.Localizer, cat *i18n.Catalog, names storage.TopicNames, k string) string {
+	if n := names.Name(k); n != "" {
+		return n
+	}
+	if cat != nil && cat.Has("topic_"+k) {
+		return loc.T("topic_"+k, nil)
+	}
 	if k == "" {
 		return k
 	}
@@ -169,7 +178,7 @@ func (c *citizen) bookCalendar(g *gin.Context) {
 	if sel.Language == "" {
 		sel.Language = loc.Lang()
 	}
-	v.Types, v.Topics, v.Languages, err = c.bookOptions(ctx, t, sel)
+	v.Types, v.Topics, v.Languages, err = c.bookOptions(ctx, loc, t, sel)
 	if err != nil {
 		c.log.Error("booking: options", "err", err)
 		c.render(g, http.StatusInternalServerError, "error", page{L: loc, Brand: b, Data: errorPage{Message: loc.T("error_server", nil)}})

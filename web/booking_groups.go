@@ -59,7 +59,7 @@ func (c *citizen) groupSessions(ctx context.Context, loc *i18n.Localizer, t stor
 		if lang == "" {
 			lang = a.Language
 		}
-		out = append(out, sessionView{ID: a.ID, Title: names[a.TypeID] + " – " + topicLabel(a.Topic),
+		out = append(out, sessionView{ID: a.ID, Title: names[a.TypeID] + " – " + topicLabel(loc, c.cat, t.TopicNames, a.Topic),
 			When: loc.DateTimeRange(a.Start.In(tz), a.End.In(tz)), Language: lang,
 			SeatsLeft: loc.T("book_seats_left", map[string]any{"Count": g.SeatsLeft}),
 			Link:      "/b/" + t.Slug + "/session/" + strconv.FormatUint(uint64(a.ID), 10) + "?lang=" + loc.Lang()})

@@ -259,7 +259,7 @@ func TestGroupSessionRegistration(t *testing.T) {
 	}
 	rec := s.do(call{method: "GET", path: "/b/demo?lang=en"})
 	body := rec.Body.String()
-	if !strings.Contains(body, "Information sessions") || !strings.Contains(body, "Infoveranstaltung – Jobsearch") ||
+	if !strings.Contains(body, "Information sessions") || !strings.Contains(body, "Infoveranstaltung – Job search") ||
 		!strings.Contains(body, "2 places left") || !strings.Contains(body, "Українська") {
 		t.Fatalf("booking page does not list the session:\n%s", body)
 	}
@@ -306,5 +306,46 @@ func TestGroupSessionRegistration(t *testing.T) {
 	rec = s.do(call{method: "GET", path: "/i/" + token + "/events"})
 	if !strings.Contains(rec.Body.String(), `data: {"state":"admitted"}`) {
 		t.Errorf("attendee's waiting room at the start: %q", rec.Body.String())
+	}
+}
+
+// TestBookingTopicNames: the topic select shows the authority's own name for
+// a key on every page language, else the catalogue's translation of a common
+// key, else the key made readable; the value stays the key.
+func TestBookingTopicNames(t *testing.T) {
+	s := newCitizenServer(t)
+	ctx := context.Background()
+	if err := s.db.UpdateAdvisor(ctx, 0, s.seeded.Advisor.ID, storage.AdvisorUpdate{Name: s.seeded.Advisor.Name,
+		Role: s.seeded.Advisor.Role, Active: true, Languages: []string{"de", "ar"},
+		Topics: []string{"general", "jobsearch", "wohngeld", "kinder_zuschlag"}}); err != nil {
+		t.Fatal(err)
+	}
+	option := func(key, label string) string { return `<option value="` + key + `">` + label + `</option>` }
+	tests := []struct {
+		name  string
+		names storage.TopicNames
+		lang  string
+		want  []string
+	}{
+		{"english defaults", nil, "en", []string{option("general", "General advice"), option("jobsearch", "Job search"),
+			option("wohngeld", "Wohngeld"), option("kinder_zuschlag", "Kinder zuschlag")}},
+		{"german defaults", nil, "de", []string{option("general", "Allgemeine Beratung"), option("jobsearch", "Arbeitssuche")}},
+		{"arabic defaults", nil, "ar", []string{option("general", "استشارة عامة"), option("jobsearch", "البحث عن عمل")}},
+		{"the authority's names win, in every language", storage.TopicNames{"jobsearch": "Arbeit & Weiterbildung", "kinder_zuschlag": "Kinderzuschlag"},
+			"ar", []string{option("general", "استشارة عامة"), option("jobsearch", "Arbeit &amp; Weiterbildung"),
+				option("kinder_zuschlag", "Kinderzuschlag")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.db.SetTopicNames(ctx, 0, s.seeded.Tenant.ID, tt.names); err != nil {
+				t.Fatal(err)
+			}
+			body := s.do(call{method: "GET", path: "/b/demo?lang=" + tt.lang}).Body.String()
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("booking page lacks %s:\n%s", w, body)
+				}
+			}
+		})
 	}
 }
