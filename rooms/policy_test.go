@@ -330,7 +330,7 @@ func TestTierPolicyProbe(t *testing.T) {
 		if p.probing() {
 			t.Fatal("the probe goes on despite 5 % loss")
 		}
-		if run(p, &now, sample{after: 9 * time.Second, estimate: low}); p.probing() {
+		if run(p, &now, sample{after: 5 * time.Second, estimate: low}); p.probing() {
 			t.Fatal("a new probe within probeWait of a failed one")
 		}
 		if run(p, &now, sample{after: 1500 * time.Millisecond, estimate: low}); !p.probing() {
