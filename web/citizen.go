@@ -210,6 +210,7 @@ func (c *citizen) render(g *gin.Context, status int, name string, p page) {
 // errorPage says in the citizen's language what is wrong with the link,
 // and where to go instead (Link, LinkText) when there is somewhere.
 type errorPage struct {
+	Title    string // heading; empty: "Something went wrong"
 	Message  string
 	Contact  string // "If you have questions, please contact <authority>."
 	Details  string // the authority's contact line, when it has one
@@ -241,7 +242,7 @@ func (p errorPage) bookAgain(loc *i18n.Localizer, b brand) errorPage {
 // reload of the call or waiting page afterwards): 410 with "Your advisor
 // has ended the call", and for the citizen the way to the survey.
 func (c *citizen) callEnded(g *gin.Context, loc *i18n.Localizer, b brand, inv storage.Invitation) {
-	p := errorPage{Message: loc.T("call_ended_by_advisor", nil)}.withContact(loc, b)
+	p := errorPage{Title: loc.T("book_manage_title", nil), Message: loc.T("call_ended_by_advisor", nil)}.withContact(loc, b)
 	if inv.Role == storage.InviteCitizen {
 		p.Link, p.LinkText = "/i/"+g.Param("token")+"/survey?ended=1&lang="+loc.Lang(), loc.T("survey_title", nil)
 	}
@@ -251,7 +252,8 @@ func (c *citizen) callEnded(g *gin.Context, loc *i18n.Localizer, b brand, inv st
 // closed answers a link of an appointment the advisor closed as a no-show:
 // 410 with a kind word that it is closed and the way to book a new one.
 func (c *citizen) closed(g *gin.Context, loc *i18n.Localizer, b brand) {
-	p := errorPage{Message: loc.T("error_appointment_closed", nil)}.withContact(loc, b).bookAgain(loc, b)
+	// Not an error of the citizen's: the heading is "Your appointment".
+	p := errorPage{Title: loc.T("book_manage_title", nil), Message: loc.T("error_appointment_closed", nil)}.withContact(loc, b).bookAgain(loc, b)
 	c.render(g, http.StatusGone, "error", page{L: loc, Brand: b, Data: p})
 }
 
@@ -312,6 +314,7 @@ func (c *citizen) linkError(g *gin.Context, loc *i18n.Localizer, b brand, err er
 	}
 	p := errorPage{Message: msg}.withContact(loc, b)
 	if errors.Is(err, storage.ErrCancelled) {
+		p.Title = loc.T("book_manage_title", nil)
 		p = p.bookAgain(loc, b)
 	}
 	c.render(g, status, "error", page{L: loc, Brand: b, Data: p})

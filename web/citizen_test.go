@@ -502,17 +502,18 @@ func TestCitizenClosedLinks(t *testing.T) {
 		text     string // the message
 		bookLink bool   // a link to /b/<slug>
 		tenant   bool   // names the authority and its contact
+		heading  string
 	}{
-		{"cancelled", storage.StatusCancelled, 0, "", "", "en", http.StatusGone, "This appointment has been cancelled.", true, true},
-		{"cancelled german", storage.StatusCancelled, 0, "", "/check", "de", http.StatusGone, "Dieser Termin wurde abgesagt.", true, true},
-		{"cancelled survey arabic", storage.StatusCancelled, 0, "", "/survey", "ar", http.StatusGone, "تم إلغاء هذا الموعد.", true, true},
-		{"no-show", storage.StatusNoShow, 0, "", "", "en", http.StatusGone, "This appointment has been closed.", true, true},
-		{"no-show later, waiting room", storage.StatusNoShow, 2 * time.Hour, "", "/wait", "de", http.StatusGone, "Dieser Termin wurde abgeschlossen.", true, true},
-		{"no-show ukrainian", storage.StatusNoShow, 0, "", "/call", "uk", http.StatusGone, "Цю консультацію закрито.", true, true},
-		{"done", storage.StatusDone, 0, "", "", "en", http.StatusGone, "Your advisor has ended the call.", false, true},
-		{"expired", "", 3 * time.Hour, "", "", "en", http.StatusGone, "This link has expired", false, true},
-		{"unknown token", "", 0, "AAAAAAAAAAAAAAAAAAAAAA", "", "en", http.StatusNotFound, "This link is not valid", false, false},
-		{"unknown token of a cancelled appointment's survey", storage.StatusCancelled, 0, "AAAAAAAAAAAAAAAAAAAAAA", "/survey", "en", http.StatusNotFound, "This link is not valid", false, false},
+		{"cancelled", storage.StatusCancelled, 0, "", "", "en", http.StatusGone, "This appointment has been cancelled.", true, true, "<h1>Your appointment</h1>"},
+		{"cancelled german", storage.StatusCancelled, 0, "", "/check", "de", http.StatusGone, "Dieser Termin wurde abgesagt.", true, true, "<h1>Ihr Termin</h1>"},
+		{"cancelled survey arabic", storage.StatusCancelled, 0, "", "/survey", "ar", http.StatusGone, "تم إلغاء هذا الموعد.", true, true, "<h1>موعدكم</h1>"},
+		{"no-show", storage.StatusNoShow, 0, "", "", "en", http.StatusGone, "This appointment has been closed.", true, true, "<h1>Your appointment</h1>"},
+		{"no-show later, waiting room", storage.StatusNoShow, 2 * time.Hour, "", "/wait", "de", http.StatusGone, "Dieser Termin wurde abgeschlossen.", true, true, "<h1>Ihr Termin</h1>"},
+		{"no-show ukrainian", storage.StatusNoShow, 0, "", "/call", "uk", http.StatusGone, "Цю консультацію закрито.", true, true, "<h1>Ваша консультація</h1>"},
+		{"done", storage.StatusDone, 0, "", "", "en", http.StatusGone, "Your advisor has ended the call.", false, true, "<h1>Your appointment</h1>"},
+		{"expired", "", 3 * time.Hour, "", "", "en", http.StatusGone, "This link has expired", false, true, "<h1>Something went wrong</h1>"},
+		{"unknown token", "", 0, "AAAAAAAAAAAAAAAAAAAAAA", "", "en", http.StatusNotFound, "This link is not valid", false, false, "<h1>Something went wrong</h1>"},
+		{"unknown token of a cancelled appointment's survey", storage.StatusCancelled, 0, "AAAAAAAAAAAAAAAAAAAAAA", "/survey", "en", http.StatusNotFound, "This link is not valid", false, false, "<h1>Something went wrong</h1>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -538,6 +539,9 @@ func TestCitizenClosedLinks(t *testing.T) {
 			body := rec.Body.String()
 			if rec.Code != tt.want || !strings.Contains(body, tt.text) || !strings.Contains(body, `lang="`+tt.lang+`"`) {
 				t.Fatalf("%d, want %d with %q in %s:\n%s", rec.Code, tt.want, tt.text, tt.lang, body)
+			}
+			if !strings.Contains(body, tt.heading) {
+				t.Errorf("page lacks the heading %s:\n%s", tt.heading, body)
 			}
 			named := strings.Contains(body, "Jobcenter Musterstadt") && strings.Contains(body, contact)
 			if named != tt.tenant {
