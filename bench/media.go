@@ -2,14 +2,10 @@ package bench
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/nahbar/nahbar/codec"
-	mdopus "github.com/pion/mediadevices/pkg/codec/opus"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/prop"
-	"github.com/pion/mediadevices/pkg/wave"
+	"github.com/nahbar/nahbar/internal/testpeer"
 )
 
 // Clock is where the load generator takes time from: Now stamps frames, Tick
@@ -69,8 +65,8 @@ func NewClip(src Source, kbps int) (*Clip, error) {
 	return c, nil
 }
 
-// AudioLoop is one second of a 440 Hz tone as 50 Opus packets (libopus through
-// pion/mediadevices), replayed by every publisher: a whole number of cycles,
+// AudioLoop is one second of a 440 Hz tone as 50 Opus packets (testpeer's
+// tone encoder: libopus through pion/mediadevices), replayed by every publisher: a whole number of cycles,
 // so the loop has no click.
 type AudioLoop struct{ Packets [][]byte }
 
@@ -82,23 +78,9 @@ const (
 
 // NewAudioLoop encodes the loop.
 func NewAudioLoop() (*AudioLoop, error) {
-	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioFrame, Channels: 1, SamplingRate: audioRate})
-	n := 0
-	reader := audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		for i := range chunk.Data {
-			chunk.Data[i] = int16(0.25 * math.MaxInt16 * math.Sin(2*math.Pi*440*float64(n)/audioRate))
-			n++
-		}
-		return chunk, func() {}, nil
-	})
-	params, err := mdopus.NewParams()
+	enc, err := testpeer.NewToneEncoder(440, 0.25)
 	if err != nil {
-		return nil, fmt.Errorf("opus params: %w", err)
-	}
-	params.BitRate = 32000
-	enc, err := params.BuildAudioEncoder(reader, prop.Media{Audio: prop.Audio{SampleRate: audioRate, ChannelCount: 1}})
-	if err != nil {
-		return nil, fmt.Errorf("new opus encoder: %w", err)
+		return nil, err
 	}
 	defer enc.Close()
 	l := &AudioLoop{}

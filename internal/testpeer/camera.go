@@ -82,17 +82,13 @@ func newVideoSource(o Options, id, stream string) (*camera, error) {
 		return nil, fmt.Errorf("new %s track: %w", id, err)
 	}
 	pic := solid(o.Width, o.Height, o.Colour)
-	params, err := vpx.NewVP8Params()
+	enc, err := NewVP8Encoder(pic, o.FPS, func(params *vpx.VP8Params) {
+		params.BitRate = 300_000
+		params.LagInFrames = 0
+		params.KeyFrameInterval = 10 * o.FPS
+	})
 	if err != nil {
-		return nil, fmt.Errorf("vp8 params: %w", err)
-	}
-	params.BitRate = 300_000
-	params.LagInFrames = 0
-	params.KeyFrameInterval = 10 * o.FPS
-	reader := video.ReaderFunc(func() (image.Image, func(), error) { return pic, func() {}, nil })
-	enc, err := params.BuildVideoEncoder(reader, prop.Media{Video: prop.Video{Width: o.Width, Height: o.Height, FrameRate: float32(o.FPS)}})
-	if err != nil {
-		return nil, fmt.Errorf("new vp8 encoder: %w", err)
+		return nil, err
 	}
 	seq := rtp.NewRandomSequencer()
 	ssrc := rand.Uint32()
@@ -226,8 +222,28 @@ func (c *camera) paintNoise() {
 	}
 }
 
-func (c *camera) forceKey() {
-	if kf, ok := c.enc.Controller().(mdcodec.KeyFrameController); ok {
+func (c *camera) forceKey() { ForceKeyframe(c.enc) }
+
+// NewVP8Encoder is libvpx (through pion/mediadevices) encoding pic, which
+// the caller redraws before each Read, at fps; configure sets the rate
+// control.
+func NewVP8Encoder(pic *image.YCbCr, fps int, configure func(*vpx.VP8Params)) (mdcodec.ReadCloser, error) {
+	params, err := vpx.NewVP8Params()
+	if err != nil {
+		return nil, fmt.Errorf("vp8 params: %w", err)
+	}
+	configure(&params)
+	reader := video.ReaderFunc(func() (image.Image, func(), error) { return pic, func() {}, nil })
+	enc, err := params.BuildVideoEncoder(reader, prop.Media{Video: prop.Video{Width: pic.Rect.Dx(), Height: pic.Rect.Dy(), FrameRate: float32(fps)}})
+	if err != nil {
+		return nil, fmt.Errorf("new vp8 encoder: %w", err)
+	}
+	return enc, nil
+}
+
+// ForceKeyframe makes enc's next frame a keyframe, if it can.
+func ForceKeyframe(enc mdcodec.ReadCloser) {
+	if kf, ok := enc.Controller().(mdcodec.KeyFrameController); ok {
 		_ = kf.ForceKeyFrame()
 	}
 }

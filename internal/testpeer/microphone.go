@@ -38,24 +38,9 @@ func newMicrophone(o Options) (*microphone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new microphone track: %w", err)
 	}
-	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: frameLen, Channels: 1, SamplingRate: sampleRate})
-	phase, step := 0.0, 2*math.Pi*o.ToneHz/sampleRate
-	reader := audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		for i := range chunk.Data {
-			chunk.Data[i] = int16(o.ToneAmplitude * math.MaxInt16 * math.Sin(phase))
-			phase += step
-		}
-		phase = math.Mod(phase, 2*math.Pi)
-		return chunk, func() {}, nil
-	})
-	params, err := opus.NewParams()
+	enc, err := NewToneEncoder(o.ToneHz, o.ToneAmplitude)
 	if err != nil {
-		return nil, fmt.Errorf("opus params: %w", err)
-	}
-	params.BitRate = 32000
-	enc, err := params.BuildAudioEncoder(reader, prop.Media{Audio: prop.Audio{SampleRate: sampleRate, ChannelCount: 1}})
-	if err != nil {
-		return nil, fmt.Errorf("new opus encoder: %w", err)
+		return nil, err
 	}
 	return &microphone{
 		track: track,
@@ -91,3 +76,29 @@ func (m *microphone) run(ctx context.Context) {
 }
 
 func (m *microphone) close() { _ = m.enc.Close() }
+
+// NewToneEncoder is libopus (through pion/mediadevices) at 32 kbit/s fed a
+// continuous sine of hz at amplitude (relative to full scale), 48 kHz mono:
+// each Read returns the next 20 ms packet.
+func NewToneEncoder(hz, amplitude float64) (mdcodec.ReadCloser, error) {
+	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: frameLen, Channels: 1, SamplingRate: sampleRate})
+	phase, step := 0.0, 2*math.Pi*hz/sampleRate
+	reader := audio.ReaderFunc(func() (wave.Audio, func(), error) {
+		for i := range chunk.Data {
+			chunk.Data[i] = int16(amplitude * math.MaxInt16 * math.Sin(phase))
+			phase += step
+		}
+		phase = math.Mod(phase, 2*math.Pi)
+		return chunk, func() {}, nil
+	})
+	params, err := opus.NewParams()
+	if err != nil {
+		return nil, fmt.Errorf("opus params: %w", err)
+	}
+	params.BitRate = 32000
+	enc, err := params.BuildAudioEncoder(reader, prop.Media{Audio: prop.Audio{SampleRate: sampleRate, ChannelCount: 1}})
+	if err != nil {
+		return nil, fmt.Errorf("new opus encoder: %w", err)
+	}
+	return enc, nil
+}

@@ -30,8 +30,7 @@ type videoReceiver struct {
 	mime    string       // the codec the server sends
 	trackID string       // "stream/track" of the composed video
 	pic     *image.YCbCr // copy of the latest decoded picture
-	frames  uint64
-	first   time.Time // when the first picture was decoded
+	frames  uint64       // of times
 	times   [64]time.Time
 	errors  uint64
 	lastErr error
@@ -56,25 +55,55 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 		v.decodeApart(t)
 		return
 	}
-	st := &v.p.recv
-	kind, fc := codec.KindVP8, framing.VP8
-	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
-		kind, fc = codec.KindH264, framing.H264
-	}
-	dec, err := codec.NewVideoDecoder(kind)
+	dec, fc, err := newDecoder(t)
 	if err != nil {
 		v.p.log.Error("new video decoder", "err", err)
 		return
 	}
 	defer dec.Close()
-	asm := framing.NewAssembler(fc, time.Now)
 	// Wait for NACK retransmissions as a browser's jitter buffer does, rather
 	// than giving a frame up after the default 80 ms (a weak link's RTT is
-	// several hundred ms).
-	asm.SetReorderDelay(reorderDelay)
+	// several hundred ms); ask for a keyframe with every packet while one is
+	// needed.
+	v.assemble(t, fc, reorderDelay, 0, func(f framing.Frame) bool {
+		pic, err := dec.Decode(f.Data)
+		if err != nil {
+			v.p.recv.DecodeErrors.Add(1)
+			v.noteError(err)
+			return false
+		}
+		if pic != nil {
+			v.store(pic)
+		}
+		return false
+	})
+}
+
+// newDecoder is a decoder for the codec of t, and its RTP framing.
+func newDecoder(t *webrtc.TrackRemote) (*codec.VideoDecoder, framing.Codec, error) {
+	kind, fc := codec.KindVP8, framing.VP8
+	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
+		kind, fc = codec.KindH264, framing.H264
+	}
+	dec, err := codec.NewVideoDecoder(kind)
+	return dec, fc, err
+}
+
+// assemble reads t until it ends, counts what arrives and passes every
+// assembled frame to frame, which reports whether a keyframe is needed (it
+// dropped one). While the assembler or frame needs a keyframe, the peer asks
+// for one with a PLI, at most every pliEvery. reorder is how long the
+// assembler waits for a missing packet (0: its default).
+func (v *videoReceiver) assemble(t *webrtc.TrackRemote, fc framing.Codec, reorder, pliEvery time.Duration, frame func(framing.Frame) (needKey bool)) {
+	st := &v.p.recv
+	asm := framing.NewAssembler(fc, time.Now)
+	if reorder > 0 {
+		asm.SetReorderDelay(reorder)
+	}
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
 	buf := make([]byte, 1600)
 	var pkt rtp.Packet
+	var lastPLI time.Time
 	var seq seqGaps
 	for {
 		n, _, err := t.Read(buf)
@@ -91,23 +120,21 @@ func (v *videoReceiver) run(t *webrtc.TrackRemote) {
 			st.DecodeErrors.Add(1)
 			v.noteError(err)
 		}
+		needKey := false
 		for {
 			f, ok := asm.Pop()
 			if !ok {
 				break
 			}
-			pic, err := dec.Decode(f.Data)
-			if err != nil {
-				st.DecodeErrors.Add(1)
-				v.noteError(err)
-				continue
-			}
-			if pic != nil {
-				v.store(pic)
+			if frame(f) {
+				needKey = true
 			}
 		}
-		if asm.NeedKeyframe() {
-			_ = v.p.pc.WriteRTCP(pli)
+		if asm.NeedKeyframe() || needKey {
+			if now := time.Now(); now.Sub(lastPLI) >= pliEvery {
+				lastPLI = now
+				_ = v.p.pc.WriteRTCP(pli)
+			}
 		}
 	}
 }
@@ -142,9 +169,6 @@ func (v *videoReceiver) frameDone() {
 		v.p.recv.FirstFrame.Store(now.UnixNano())
 	}
 	v.mu.Lock()
-	if v.frames == 0 {
-		v.first = now
-	}
 	v.times[v.frames%uint64(len(v.times))] = now
 	v.frames++
 	v.mu.Unlock()
@@ -153,23 +177,18 @@ func (v *videoReceiver) frameDone() {
 // VideoTrack is the stream and track id of the composed video this peer
 // receives ("nahbar-<view>/video-<tier>"), "" before it arrived: receivers
 // with the same one share an encoder on the server.
-func (p *Peer) VideoTrack() string {
-	if p.video == nil {
-		return ""
-	}
-	p.video.mu.Lock()
-	defer p.video.mu.Unlock()
-	return p.video.trackID
-}
+func (p *Peer) VideoTrack() string { id, _ := p.videoTrack(); return id }
 
 // VideoCodec is the MIME type of the video the server sends ("" before it arrived).
-func (p *Peer) VideoCodec() string {
+func (p *Peer) VideoCodec() string { _, mime := p.videoTrack(); return mime }
+
+func (p *Peer) videoTrack() (id, mime string) {
 	if p.video == nil {
-		return ""
+		return "", ""
 	}
 	p.video.mu.Lock()
 	defer p.video.mu.Unlock()
-	return p.video.mime
+	return p.video.trackID, p.video.mime
 }
 
 // BytesReceived is how many RTP bytes (video and audio, headers included)
@@ -227,24 +246,16 @@ func (p *Peer) Picture() *image.YCbCr {
 	return c
 }
 
-// FramesReceived is how many composed pictures the peer decoded.
-func (p *Peer) FramesReceived() uint64 {
-	if p.video == nil {
-		return 0
-	}
-	p.video.mu.Lock()
-	defer p.video.mu.Unlock()
-	return p.video.frames
-}
+// FramesReceived is how many composed pictures the peer decoded (complete
+// frames, for a NoDecode peer).
+func (p *Peer) FramesReceived() uint64 { return p.recv.Frames.Load() }
 
 // FirstFrameAt is when the first composed picture was decoded (zero before).
 func (p *Peer) FirstFrameAt() time.Time {
-	if p.video == nil {
-		return time.Time{}
+	if ns := p.recv.FirstFrame.Load(); ns != 0 {
+		return time.Unix(0, ns)
 	}
-	p.video.mu.Lock()
-	defer p.video.mu.Unlock()
-	return p.video.first
+	return time.Time{}
 }
 
 // FPS is the decoded frame rate over the last two seconds.

@@ -1,14 +1,11 @@
 package testpeer
 
 import (
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/nahbar/nahbar/codec"
 	"github.com/nahbar/nahbar/codec/framing"
-	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -68,12 +65,8 @@ type queuedFrame struct{ data []byte }
 // goroutines, so nothing is allocated per packet or frame once they have
 // grown to the largest frame.
 func (v *videoReceiver) decodeApart(t *webrtc.TrackRemote) {
-	p, st := v.p, &v.p.recv
-	kind, fc := codec.KindVP8, framing.VP8
-	if strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
-		kind, fc = codec.KindH264, framing.H264
-	}
-	dec, err := codec.NewVideoDecoder(kind)
+	p := v.p
+	dec, fc, err := newDecoder(t)
 	if err != nil {
 		p.log.Error("new video decoder", "err", err)
 		return
@@ -88,51 +81,19 @@ func (v *videoReceiver) decodeApart(t *webrtc.TrackRemote) {
 		v.decodeLoop(dec, queue, free)
 	})
 	defer close(queue)
-
-	asm := framing.NewAssembler(fc, time.Now)
-	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}}
-	buf := make([]byte, 1600)
-	var pkt rtp.Packet
-	var lastPLI time.Time
-	var seq seqGaps
 	waitKey := false
-	for {
-		n, _, err := t.Read(buf)
-		if err != nil {
-			return
+	v.assemble(t, fc, 0, 500*time.Millisecond, func(f framing.Frame) bool {
+		if waitKey && !f.Keyframe {
+			return false
 		}
-		st.VideoBytes.Add(uint64(n))
-		st.VideoPackets.Add(1)
-		if pkt.Unmarshal(buf[:n]) != nil {
-			continue
+		if !enqueue(queue, free, f.Data) {
+			p.recv.DroppedFrames.Add(1)
+			waitKey = true
+			return true
 		}
-		st.VideoLost.Add(seq.next(pkt.SequenceNumber))
-		if err := asm.Push(&pkt); err != nil {
-			st.DecodeErrors.Add(1)
-		}
-		needKey := asm.NeedKeyframe()
-		for {
-			f, ok := asm.Pop()
-			if !ok {
-				break
-			}
-			if waitKey && !f.Keyframe {
-				continue
-			}
-			if !enqueue(queue, free, f.Data) {
-				st.DroppedFrames.Add(1)
-				waitKey, needKey = true, true
-				continue
-			}
-			waitKey = false
-		}
-		if needKey {
-			if now := time.Now(); now.Sub(lastPLI) > 500*time.Millisecond {
-				lastPLI = now
-				_ = p.pc.WriteRTCP(pli)
-			}
-		}
-	}
+		waitKey = false
+		return false
+	})
 }
 
 // enqueue copies a frame into a free buffer and queues it for the decoder,
