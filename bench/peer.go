@@ -33,7 +33,9 @@ func Dial(ctx context.Context, cfg PeerConfig) (*testpeer.Peer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	o := testpeer.Options{URL: cfg.URL, Token: cfg.Token, API: cfg.API, Agent: "nahbar-bench", Logger: log}
+	// IgnoreSenderReports: the bench's attendees have never given the server
+	// an RTT; kept so that reports stay comparable.
+	o := testpeer.Options{URL: cfg.URL, Token: cfg.Token, API: cfg.API, Agent: "nahbar-bench", Logger: log, IgnoreSenderReports: true}
 	if cfg.Publisher != nil {
 		o.Media = cfg.Publisher
 	}

@@ -211,7 +211,9 @@ func (p *Peer) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 	// Read the receiver's RTCP as a browser does, so the interceptors see the
 	// server's sender reports (receiver reports then carry LSR/DLSR, from
 	// which the server measures the round-trip time).
-	p.spawn(func() { drainReceiverRTCP(r) })
+	if !p.opts.IgnoreSenderReports {
+		p.spawn(func() { drainReceiverRTCP(r) })
+	}
 	switch t.Kind() {
 	case webrtc.RTPCodecTypeVideo:
 		p.video.setTrack(t)

@@ -72,6 +72,12 @@ type Options struct {
 	// (ReceiveStats.DroppedFrames). Picture stays empty and the mixed audio
 	// is only counted, not decoded. pic is valid only during the call.
 	Pictures func(pic *image.YCbCr, l Layout)
+	// IgnoreSenderReports leaves the RTCP the server sends about the media
+	// this peer receives unread, so its receiver reports carry no LSR/DLSR and
+	// the server measures no round-trip time for it (browsers do read it).
+	// The bench's attendees never read it; they keep it so their figures stay
+	// comparable with earlier reports.
+	IgnoreSenderReports bool
 
 	Logger *slog.Logger
 	// ProtocolVersion overrides join.v (default 1), to test version checks.
