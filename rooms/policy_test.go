@@ -79,11 +79,12 @@ func TestTierPolicy(t *testing.T) {
 			hold(2500*time.Millisecond, 60, 0.3, high, low),
 			hold(4500*time.Millisecond, 60, 0.3, high, audio),
 		)},
-		{"loss alone steps down one tier at a time", high, seq(
+		{"loss alone steps down one tier at a time, to audio only when heavy", high, seq(
 			hold(2500*time.Millisecond, 2000, 0.15, high, medium),
 			hold(4500*time.Millisecond, 2000, 0.15, high, low),
-			hold(4500*time.Millisecond, 2000, 0.15, high, audio),
-			hold(10*time.Second, 2000, 0.15, high, audio), // audio is never dropped
+			hold(10*time.Second, 2000, 0.15, high, low), // reports' noise on a lossy link that carries low
+			hold(2500*time.Millisecond, 2000, 0.3, high, audio),
+			hold(10*time.Second, 2000, 0.3, high, audio), // audio is never dropped
 		)},
 		{"a failed step up with heavy loss still drops to what fits", medium, seq(
 			hold(8500*time.Millisecond, 600, 0, high, high),
