@@ -42,7 +42,7 @@ func Dial(ctx context.Context, cfg PeerConfig) (*testpeer.Peer, error) {
 	if a := cfg.Analyser; a != nil {
 		o.Pictures = func(pic *image.YCbCr, l testpeer.Layout) {
 			if err := a.Frame(pic, l); err != nil {
-				log.Warn("analyse picture", "err", err)
+				log.Warn("analyse picture", "view", l.View, "err", err)
 			}
 		}
 	} else {

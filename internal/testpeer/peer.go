@@ -237,6 +237,7 @@ func Dial(ctx context.Context, opts Options) (*Peer, error) {
 			break
 		}
 	}
+	p.log = p.log.With("participant", p.joined.ParticipantID)
 	if err := p.startPeerConnection(); err != nil {
 		p.abort()
 		return nil, err
