@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -59,21 +57,7 @@ func startJourneyServer(t *testing.T) *journeyServer {
 	}
 	s.mgr.Store(mgr)
 	s.handler.Store(&h)
-	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.base = fmt.Sprintf("http://%s", ln.Addr())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		if err := mgr.Close(ctx); err != nil {
-			t.Errorf("close rooms manager: %v", err)
-		}
-	})
+	s.listen(t)
 	return &journeyServer{server: s, db: db, lobby: lobby, seeded: seeded}
 }
 
@@ -113,9 +97,10 @@ func TestCitizenJourney(t *testing.T) {
 	var check string
 	err = poll(30*time.Second, 100*time.Millisecond, func() (bool, string, error) {
 		check, err = eval[string](citizen.b, `(() => { const c = document.getElementById('check'); if (!c) return 'no check';
-			const r = (id) => document.getElementById(id).dataset.result + ': ' + document.getElementById(id).textContent;
+			const r = (id) => { const e = document.getElementById(id); return e ? e.dataset.result + ': ' + e.textContent : id + ' not loaded yet'; };
+			const f = document.getElementById('conn-figures');
 			return [c.dataset.done, r('browser-result'), r('camera-result'), r('mic-result'), r('conn-result'),
-				document.getElementById('conn-figures').textContent].join(' | '); })()`)
+				f ? f.textContent : ''].join(' | '); })()`) // the page may still be loading
 		return strings.HasPrefix(check, "true"), check, err
 	})
 	if err != nil {

@@ -348,21 +348,7 @@ func startPlaywrightServer(t *testing.T, mails *smtptest.Server) *playwrightServ
 	}
 	s.mgr.Store(mgr)
 	s.handler.Store(&h)
-	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.base = fmt.Sprintf("http://%s", ln.Addr())
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(ctx)
-		if err := mgr.Close(ctx); err != nil {
-			t.Errorf("close rooms manager: %v", err)
-		}
-	})
+	s.listen(t)
 	return &playwrightServer{server: s, dataDir: dataDir, db: db, seeded: seeded}
 }
 

@@ -75,6 +75,14 @@ func startServer(t *testing.T) *server {
 	if err := s.startMedia(); err != nil {
 		t.Fatal(err)
 	}
+	s.listen(t)
+	return s
+}
+
+// listen serves s's current handler on the namespace's server address until
+// the test ends, then closes its current rooms manager.
+func (s *server) listen(t *testing.T) {
+	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +101,6 @@ func startServer(t *testing.T) *server {
 			t.Errorf("close rooms manager: %v", err)
 		}
 	})
-	return s
 }
 
 // startMedia builds a rooms manager and the web handler in front of it, and

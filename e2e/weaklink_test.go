@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -259,21 +257,7 @@ func startServerUDP(t *testing.T) (*server, int) {
 	}
 	s.mgr.Store(mgr)
 	s.handler.Store(&h)
-	ln, err := net.Listen("tcp", net.JoinHostPort(serverIP, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.base = fmt.Sprintf("http://%s", ln.Addr())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		if err := mgr.Close(ctx); err != nil {
-			t.Errorf("close rooms manager: %v", err)
-		}
-	})
+	s.listen(t)
 	return s, port
 }
 
