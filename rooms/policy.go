@@ -72,6 +72,17 @@ const probeDelivered = 0.9
 // picks the tier for what the link delivered, not for the undershoot.
 const gccUndershoot = 0.85
 
+// Audio only is for a link that cannot carry the lowest video tier at all. On
+// it, GCC's estimate dips below the tier's need on a lossy, far link that
+// still carries it (150 kbit/s, 5 % loss, 300 ms RTT: estimates of 60–110
+// kbit/s for a 72 kbit/s tier, TestWeakLink paused video in 1 of 2 quiet
+// runs): the lowest tier steps to audio only on an estimate under lowFloor
+// of its need, held for lowHold times downHold. A 50 kbit/s link still does.
+const (
+	lowFloor = 0.7
+	lowHold  = 2
+)
+
 // linkSample is what the policy learns about a receiver's link at one moment.
 type linkSample struct {
 	now          time.Time
@@ -176,8 +187,13 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 	// are noisy: 2 of a video report's 12 packets is 17 % on a link losing
 	// 5 %, which stepped a 150 kbit/s receiver to audio only (TestWeakLink).
 	lossy := s.loss > p.cfg.lossDown
+	hold := p.cfg.downHold
 	if p.level == levelLow {
 		lossy = s.loss > p.cfg.lossAudio
+		if short && !s.now.Before(p.graceTill) && s.sentKbps >= appLimitedShare*need {
+			short = s.estimateKbps < need*lowFloor
+		}
+		hold *= lowHold
 	}
 	bad := p.level.video() && (short || lossy) && s.now.Sub(p.lastChange) >= p.cfg.settle
 	switch {
@@ -185,7 +201,7 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		p.badSince = time.Time{}
 	case p.badSince.IsZero():
 		p.badSince = s.now
-	case s.now.Sub(p.badSince) >= p.cfg.downHold:
+	case s.now.Sub(p.badSince) >= hold:
 		// One tier at a time: right after congestion GCC's estimate is 0.85 of
 		// what was being sent, and an output sends less than its tier's rate
 		// when the picture is still, so a low estimate alone says "less", not

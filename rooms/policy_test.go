@@ -73,17 +73,18 @@ func TestTierPolicy(t *testing.T) {
 			hold(2500*time.Millisecond, 60, 0, high, medium),
 			hold(3500*time.Millisecond, 60, 0, high, medium), // reports still describe the old tier for 2 s
 			hold(500*time.Millisecond, 60, 0, high, low),
-			hold(4500*time.Millisecond, 60, 0, high, audio),
+			hold(10*time.Second, 60, 0, high, low), // 60 of 72: GCC undershooting on a lossy, far link
+			hold(4500*time.Millisecond, 45, 0, high, audio),
 		)},
 		{"a collapse with heavy loss goes straight to the lowest video tier, then audio only", high, seq(
 			hold(2500*time.Millisecond, 60, 0.3, high, low),
-			hold(4500*time.Millisecond, 60, 0.3, high, audio),
+			hold(6500*time.Millisecond, 60, 0.3, high, audio), // audio only after 4 s bad on the lowest tier
 		)},
 		{"loss alone steps down one tier at a time, to audio only when heavy", high, seq(
 			hold(2500*time.Millisecond, 2000, 0.15, high, medium),
 			hold(4500*time.Millisecond, 2000, 0.15, high, low),
 			hold(10*time.Second, 2000, 0.15, high, low), // reports' noise on a lossy link that carries low
-			hold(2500*time.Millisecond, 2000, 0.3, high, audio),
+			hold(4500*time.Millisecond, 2000, 0.3, high, audio),
 			hold(10*time.Second, 2000, 0.3, high, audio), // audio is never dropped
 		)},
 		{"a failed step up with heavy loss still drops to what fits", medium, seq(
@@ -153,13 +154,13 @@ func TestTierPolicy(t *testing.T) {
 		)},
 		{"a failed trial doubles the wait, up to a minute", audio, seq(
 			hold(12500*time.Millisecond, 40, 0, high, low),
-			hold(4500*time.Millisecond, 40, 0.3, high, audio), // the link cannot carry it
+			hold(6500*time.Millisecond, 40, 0.3, high, audio), // the link cannot carry it
 			hold(20*time.Second, 40, 0, high, audio),          // 12 s no longer enough
 			hold(5*time.Second, 40, 0, high, low),             // 24 s is
-			hold(4500*time.Millisecond, 40, 0.3, high, audio),
+			hold(6500*time.Millisecond, 40, 0.3, high, audio),
 			hold(45*time.Second, 40, 0, high, audio),
 			hold(5*time.Second, 40, 0, high, low), // 48 s
-			hold(4500*time.Millisecond, 40, 0.3, high, audio),
+			hold(6500*time.Millisecond, 40, 0.3, high, audio),
 			hold(61*time.Second, 40, 0, high, low), // 96 s capped at 60
 		)},
 		{"a lossy link never tries", audio, hold(120*time.Second, 40, 0.05, high, audio)},
