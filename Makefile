@@ -3,7 +3,7 @@ export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 STATICCHECK_VERSION := v0.8.2
 GOFLAGS_TEST ?= -race -count=1 -timeout 25m
 
-.PHONY: run build test deps test-deps lint vet staticcheck unit e2e fuzz bench bench-full bench-micro clean
+.PHONY: run build test deps test-deps lint vet staticcheck unit e2e weaklink fuzz bench bench-full bench-micro clean
 
 run: deps build
 	./bin/nahbar serve --demo
@@ -42,6 +42,11 @@ fuzz:
 	@FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
 
 # The benchmark report (bench/README.md): quick mode by default, under two minutes.
+# The 150 kbit/s + 5 % loss + 150 ms weak-link case: a measurement, not yet reliable enough
+# to gate make test (issue 5; docs/weak-links.md).
+weaklink: test-deps
+	NAHBAR_E2E_REQUIRE=1 NAHBAR_WEAKLINK_150=1 go test -count=1 -v -run 'TestWeakLink$$' ./e2e
+
 bench: deps build
 	./bin/nahbar bench --quick
 
