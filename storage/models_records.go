@@ -50,17 +50,13 @@ func (t TierShares) Value() (driver.Value, error) {
 
 // Scan reads the JSON back; a malformed value is an error, never a panic.
 func (t *TierShares) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
+	b, err := columnBytes(src)
+	if err != nil {
+		return fmt.Errorf("scan tier shares: %w", err)
+	}
+	if b == nil {
 		*t = nil
 		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("scan tier shares: unsupported type %T", src)
 	}
 	m := map[string]float64{}
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -111,4 +107,18 @@ type SchemaMigration struct {
 	Version   int    `gorm:"primaryKey;autoIncrement:false"`
 	Name      string `gorm:"size:200;not null"`
 	AppliedAt time.Time
+}
+
+// columnBytes is a text or JSON column's value as bytes, nil for NULL.
+func columnBytes(src any) ([]byte, error) {
+	switch v := src.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case []byte:
+		return v, nil
+	default:
+		return nil, fmt.Errorf("unexpected column type %T", src)
+	}
 }

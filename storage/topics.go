@@ -33,17 +33,9 @@ func (n TopicNames) Value() (driver.Value, error) {
 
 // Scan reads the JSON object; NULL and "" are no names.
 func (n *TopicNames) Scan(v any) error {
-	var b []byte
-	switch v := v.(type) {
-	case nil:
-		*n = nil
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("topic names: unexpected column type %T", v)
+	b, err := columnBytes(v)
+	if err != nil {
+		return fmt.Errorf("topic names: %w", err)
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		*n = nil
