@@ -54,11 +54,6 @@ const (
 	gccMaxBitrate     = 3_000_000
 )
 
-// nackHistory is how many sent video packets each receiver's NACK responder
-// keeps (a power of two): 256 is about 5 s at the top tier (~50 packets/s),
-// 10 s at the lowest.
-const nackHistory = 256
-
 // bweHandoff carries the bandwidth estimator pion's cc interceptor creates
 // inside NewPeerConnection back to the caller: the factory is shared by all
 // PeerConnections, so creations are serialised under mu (they are fast and do
@@ -85,7 +80,7 @@ func (m *Manager) newPeerConnection() (*webrtc.PeerConnection, cc.BandwidthEstim
 // newAPI builds the one webrtc.API a Manager shares across all its
 // PeerConnections: codecs, interceptors and the ICE/UDP settings of cfg. The
 // returned closer releases the shared UDP socket (nil-safe to call).
-func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io.Closer, error) {
+func newAPI(cfg Config, handoff *bweHandoff) (*webrtc.API, io.Closer, error) {
 	me := &webrtc.MediaEngine{}
 	codecs := []struct {
 		params webrtc.RTPCodecParameters
@@ -102,9 +97,8 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 	}
 
 	reg := &interceptor.Registry{}
-	// Congestion control first (before the NACK responder, so that it can limit
-	// retransmissions to the target rate): one GCC estimator per PeerConnection,
-	// fed by the receiver's transport-wide CC feedback.
+	// Congestion control: one GCC estimator per PeerConnection, fed by the
+	// receiver's transport-wide CC feedback.
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(
 			gcc.SendSideBWEInitialBitrate(gccInitialBitrate),
@@ -123,14 +117,8 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 		}
 	})
 	reg.Add(ccf)
-	if nacks != nil {
-		reg.Add(nacks)
-	}
-	// NACK generator (for what we receive) and responder (for what we send).
-	// The responder keeps a copy of every video packet it sent, per receiver:
-	// pion's default of 1024 is 1.5 MB per attendee of a group session;
-	// nackHistory packets are seconds of video at any tier, far more than a
-	// retransmission that still helps (one RTT, a few hundred ms).
+	// NACK generator for what we receive. What we send is repaired by the
+	// downTracks themselves (resend.go), not by pion's responder.
 	//
 	// The generator is wrapped so that its 10 Hz loop starts only on a
 	// PeerConnection that receives media: a receive-only attendee has nothing
@@ -139,13 +127,8 @@ func newAPI(cfg Config, handoff *bweHandoff, nacks *nackFilter) (*webrtc.API, io
 	if err != nil {
 		return nil, nil, fmt.Errorf("configure nack generator: %w", err)
 	}
-	responder, err := nack.NewResponderInterceptor(nack.ResponderSize(nackHistory))
-	if err != nil {
-		return nil, nil, fmt.Errorf("configure nack responder: %w", err)
-	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
-	reg.Add(responder)
 	reg.Add(lazyFactory{generator})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, nil, fmt.Errorf("configure rtcp reports: %w", err)

@@ -51,8 +51,11 @@ type downTrack struct {
 	lastSeq   uint16
 	lastTS    uint32
 	lastAt    time.Time
-	padCredit int       // bytes of padding owed
-	padAt     time.Time // when the credit was last topped up
+	padCredit int          // bytes of padding owed
+	padAt     time.Time    // when the credit was last topped up
+	hist      *sentHistory // video: what was sent, for NACKs (resend.go); nil for audio
+	rhdr      rtp.Header   // a resend's header (under writeMu)
+	rext      [2]rtp.Extension
 
 	firstAt                atomic.Int64  // unix nanos (output clock) of the first frame written; 0 before, for the join time
 	bytes, packets, frames atomic.Uint64 // what was written (bytes as on the wire), for usage and status
@@ -73,11 +76,15 @@ func newDownTrack(codec webrtc.RTPCodecCapability, id, streamID string, errs err
 	if strings.HasPrefix(strings.ToLower(codec.MimeType), "audio/") {
 		kind = webrtc.RTPCodecTypeAudio
 	}
-	return &downTrack{
+	d := &downTrack{
 		id: id, streamID: streamID, kind: kind, codec: codec,
 		video: kind == webrtc.RTPCodecTypeVideo,
 		errs:  errs,
 	}
+	if d.video {
+		d.hist = &sentHistory{}
+	}
+	return d
 }
 
 // Bind picks the negotiated payload type of the track's codec. pion calls it
@@ -145,6 +152,9 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) (sent int) {
 		d.hdr.SequenceNumber = p.SequenceNumber + d.seqOff
 		d.hdr.Timestamp = p.Timestamp + d.tsOff
 		d.lastSeq, d.lastTS = d.hdr.SequenceNumber, d.hdr.Timestamp
+		if d.hist != nil {
+			d.hist.add(&d.hdr, p.Payload, f.keyframe && i == 0)
+		}
 		if _, err := b.write.WriteRTP(&d.hdr, p.Payload); err != nil {
 			d.errs.report(err)
 			continue
@@ -213,6 +223,9 @@ func (d *downTrack) pad(b *downBinding, kbps uint32, at time.Time) (sent int) {
 			SequenceNumber: d.lastSeq + 1, Timestamp: d.lastTS, Extensions: d.ext[:0]}
 		d.seqOff++ // the next frame's packets come after this one
 		d.lastSeq = d.hdr.SequenceNumber
+		if d.hist != nil {
+			d.hist.add(&d.hdr, nil, false)
+		}
 		if _, err := b.write.WriteRTP(&d.hdr, nil); err != nil {
 			d.errs.report(err)
 			return sent

@@ -22,8 +22,7 @@ type Manager struct {
 	auth Authorizer
 	api  *webrtc.API
 	bwe  *bweHandoff
-	nack *nackFilter // NACKs of paused video are not answered
-	udp  io.Closer   // the ICE UDP mux, when Config.UDPPort is set
+	udp  io.Closer // the ICE UDP mux, when Config.UDPPort is set
 	log  *slog.Logger
 	sent atomic.Uint64 // RTP packets written to receivers by all rooms, ever
 
@@ -55,8 +54,8 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		return nil, errors.New("new rooms manager: nil Authorizer")
 	}
 	cfg = cfg.withDefaults()
-	handoff, nacks := &bweHandoff{}, &nackFilter{}
-	api, udp, err := newAPI(cfg, handoff, nacks)
+	handoff := &bweHandoff{}
+	api, udp, err := newAPI(cfg, handoff)
 	if err != nil {
 		return nil, fmt.Errorf("new rooms manager: %w", err)
 	}
@@ -66,7 +65,6 @@ func NewManager(cfg Config, auth Authorizer) (*Manager, error) {
 		auth:   auth,
 		api:    api,
 		bwe:    handoff,
-		nack:   nacks,
 		udp:    udp,
 		log:    cfg.Logger,
 		ctx:    ctx,

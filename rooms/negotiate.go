@@ -221,9 +221,9 @@ func receiverCodec(offer string) codec.Kind {
 
 // readRTCP reads what the receiver says about one of our tracks: PLI and FIR
 // become a keyframe request to the encoder it should receive (the mixer
-// coalesces them), receiver reports feed its loss and RTT. Reading also lets
-// the interceptors (NACK responder, congestion control, reports) see the
-// feedback.
+// coalesces them), receiver reports feed its loss and RTT, NACKs are answered
+// from the track's history. Reading also lets the interceptors (congestion
+// control, reports) see the feedback.
 func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 	buf := make([]byte, 1500)
 	for {
@@ -237,7 +237,7 @@ func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 		if attrs == nil {
 			attrs = interceptor.Attributes{}
 		}
-		// The interceptors (NACK responder, congestion control) have parsed
+		// The interceptors (congestion control, reports) have parsed
 		// these packets already and left them in the attributes: parsing a
 		// receiver's transport-wide feedback again, ten times a second per
 		// attendee, was a good part of the RTCP path's cost.
@@ -250,5 +250,8 @@ func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 			ssrc = b.ssrc
 		}
 		p.handleRTCP(pkts, ssrc, d.codec.ClockRate)
+		if d.video {
+			p.answerNACKs(pkts, d)
+		}
 	}
 }

@@ -28,8 +28,6 @@ type receiver struct {
 	mode   string  // quality mode the client chose
 	budget float64 // MB per hour, 0: none
 
-	pausedSSRC uint32 // the video SSRC whose NACKs are dropped while paused; 0: none
-
 	layoutOut *videoOut // the output whose layout the client has
 	layoutSeq uint64
 
@@ -96,7 +94,6 @@ func (r *Room) routeVideo(p *Participant) error {
 	}
 	if !rx.level.video() {
 		rx.vdown.setSource(0)
-		p.pauseNACKs(true)
 		r.dropVideo(rx.prevVout, rx.vdown)
 		r.dropVideo(rx.vout, rx.vdown)
 		rx.vout, rx.prevVout = nil, nil
@@ -104,7 +101,6 @@ func (r *Room) routeVideo(p *Participant) error {
 		return nil
 	}
 	r.settle(p)
-	p.pauseNACKs(false)
 	key := outKey{view: r.viewOf(p), tier: tierOf(rx.level, rx.codec)}
 	if rx.vout != nil && rx.vout.key == key {
 		return nil
@@ -198,7 +194,6 @@ func (r *Room) detachReceiver(p *Participant) {
 	if rx.vdown != nil {
 		rx.vdown.setSource(0)
 		rx.adown.setSource(0)
-		p.pauseNACKs(false)
 	}
 	r.dropVideo(rx.vout, rx.vdown)
 	r.dropVideo(rx.prevVout, rx.vdown)
@@ -206,27 +201,6 @@ func (r *Room) detachReceiver(p *Participant) {
 	r.dropAudio(rx.prevAout, rx.adown)
 	rx.vout, rx.prevVout, rx.aout, rx.prevAout = nil, nil, nil, nil
 	p.videoKey.Store(nil)
-}
-
-// pauseNACKs tells the Manager's NACK filter whether p's video is paused
-// (room loop). The SSRC paused is remembered, so that it is released even
-// after the track was unbound.
-func (p *Participant) pauseNACKs(on bool) {
-	if p.m == nil || p.m.nack == nil || p.rx.vdown == nil {
-		return
-	}
-	rx := p.rx
-	if !on {
-		if rx.pausedSSRC != 0 {
-			p.m.nack.pause(rx.pausedSSRC, false)
-			rx.pausedSSRC = 0
-		}
-		return
-	}
-	if b := rx.vdown.binding.Load(); b != nil && rx.pausedSSRC == 0 {
-		rx.pausedSSRC = b.ssrc
-		p.m.nack.pause(b.ssrc, true)
-	}
 }
 
 // attach runs attachReceiver on the room loop and returns the downTracks to

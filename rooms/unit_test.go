@@ -81,7 +81,7 @@ func TestSettingEngineConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, closer, err := newAPI(tt.cfg.withDefaults(), nil, nil)
+			_, closer, err := newAPI(tt.cfg.withDefaults(), nil)
 			if closer != nil {
 				_ = closer.Close()
 			}
