@@ -202,14 +202,18 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 	case p.badSince.IsZero():
 		p.badSince = s.now
 	case s.now.Sub(p.badSince) >= hold:
-		// One tier at a time: right after congestion GCC's estimate is 0.85 of
-		// what was being sent, and an output sends less than its tier's rate
-		// when the picture is still, so a low estimate alone says "less", not
-		// "nothing". A link that also loses heavily drops at once to what the
-		// estimate carries, but to the lowest video tier first: audio only
-		// only when that has failed too.
+		// One tier at a time when the estimate fits the next one: right after
+		// congestion GCC's estimate is 0.85 of what was being sent, so an
+		// estimate just under the need says "less", not "much less". A link
+		// that loses heavily, or whose estimate is short of the next tier too
+		// while the output really sent its tier's rate (not a still picture),
+		// drops at once to what the estimate carries: one tier at a time took
+		// 7.5-8 s from the top tier to the lowest on a link that fell to 150
+		// kbit/s (TestWeakLink wants 10 s). The lowest video tier comes first:
+		// audio only only when that has failed too.
 		next := p.level + 1
-		if s.loss > p.cfg.lossDown {
+		filling := s.sentKbps >= appLimitedShare*need
+		if s.loss > p.cfg.lossDown || (filling && next < levelAudioOnly && s.estimateKbps < next.needKbps()*gccUndershoot) {
 			next = max(next, min(fitting(s.estimateKbps/gccUndershoot, s.cap), levelLow))
 		}
 		if !p.probeSince.IsZero() {

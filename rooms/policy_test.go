@@ -69,13 +69,17 @@ func TestTierPolicy(t *testing.T) {
 			hold(2*time.Second, 300, 0, high, high),
 			hold(500*time.Millisecond, 300, 0, high, medium),
 		)},
-		{"a low estimate without loss steps down one tier at a time", high, seq(
-			hold(2500*time.Millisecond, 60, 0, high, medium),
-			hold(3500*time.Millisecond, 60, 0, high, medium), // reports still describe the old tier for 2 s
-			hold(500*time.Millisecond, 60, 0, high, low),
+		{"an estimate just under the need steps down one tier", high, seq(
+			hold(2500*time.Millisecond, levelHigh.needKbps()*0.8, 0, high, medium),
+			hold(10*time.Second, levelHigh.needKbps()*0.8, 0, high, medium),
+		)},
+		{"an estimate short of the next tier too goes to what it carries, the lowest video tier first", high, seq(
+			hold(2500*time.Millisecond, 60, 0, high, low),
 			hold(10*time.Second, 60, 0, high, low), // 60 of 72: GCC undershooting on a lossy, far link
 			hold(4500*time.Millisecond, 45, 0, high, audio),
 		)},
+		{"a link fallen to 150 kbit/s: from the top tier to the lowest in one step", high,
+			hold(2500*time.Millisecond, 128, 0, high, low)},
 		{"a collapse with heavy loss goes straight to the lowest video tier, then audio only", high, seq(
 			hold(2500*time.Millisecond, 60, 0.3, high, low),
 			hold(6500*time.Millisecond, 60, 0.3, high, audio), // audio only after 4 s bad on the lowest tier
