@@ -83,6 +83,10 @@ const (
 	lowHold  = 2
 )
 
+// collapseShare: an estimate under this share of the tier's need steps down
+// at once, without downHold (see update).
+const collapseShare = 0.5
+
 // linkSample is what the policy learns about a receiver's link at one moment.
 type linkSample struct {
 	now          time.Time
@@ -196,12 +200,17 @@ func (p *tierPolicy) update(s linkSample) (level, bool) {
 		hold *= lowHold
 	}
 	bad := p.level.video() && (short || lossy) && s.now.Sub(p.lastChange) >= p.cfg.settle
+	// A collapse cannot be delay noise: GCC decreases to 0.85 of the rate
+	// received, so an estimate under collapseShare of what an output filling
+	// its tier sends means the link delivers far less. Every 500 ms spent
+	// waiting is 500 ms more of a full queue in front of the audio.
+	collapsed := bad && p.level < levelLow && s.sentKbps >= appLimitedShare*need && s.estimateKbps < need*collapseShare
 	switch {
 	case !bad:
 		p.badSince = time.Time{}
-	case p.badSince.IsZero():
+	case p.badSince.IsZero() && !collapsed:
 		p.badSince = s.now
-	case s.now.Sub(p.badSince) >= hold:
+	case collapsed || s.now.Sub(p.badSince) >= hold:
 		// One tier at a time when the estimate fits the next one: right after
 		// congestion GCC's estimate is 0.85 of what was being sent, so an
 		// estimate just under the need says "less", not "much less". A link

@@ -78,8 +78,8 @@ func TestTierPolicy(t *testing.T) {
 			hold(10*time.Second, 60, 0, high, low), // 60 of 72: GCC undershooting on a lossy, far link
 			hold(4500*time.Millisecond, 45, 0, high, audio),
 		)},
-		{"a link fallen to 150 kbit/s: from the top tier to the lowest in one step", high,
-			hold(2500*time.Millisecond, 128, 0, high, low)},
+		{"a link fallen to 150 kbit/s: from the top tier to the lowest at once", high,
+			hold(500*time.Millisecond, 128, 0, high, low)},
 		{"a collapse with heavy loss goes straight to the lowest video tier, then audio only", high, seq(
 			hold(2500*time.Millisecond, 60, 0.3, high, low),
 			hold(6500*time.Millisecond, 60, 0.3, high, audio), // audio only after 4 s bad on the lowest tier
@@ -99,7 +99,7 @@ func TestTierPolicy(t *testing.T) {
 		{"GCC hovering just under the need on a link that carries the tier", low, hold(30*time.Second, 95, 0.03, high, low)},
 		{"an application-limited output ignores a blip of the estimate", high,
 			sent(80, hold(30*time.Second, 68, 0, high, high))},
-		{"an application-limited output steps down when the link cannot carry even that", high, seq(
+		{"an application-limited output steps down when the link cannot carry even that (not at once: no collapse)", high, seq(
 			sent(80, hold(2*time.Second, 50, 0, high, high)),
 			sent(80, hold(500*time.Millisecond, 50, 0, high, medium)),
 		)},
