@@ -19,13 +19,18 @@ const (
 // linkStats is what a receiver's RTCP says about its link, written by the
 // RTCP readers and read by the room loop.
 type linkStats struct {
-	lossBits atomic.Uint64 // float64 bits: fraction lost, smoothed over receiver reports
-	rttNanos atomic.Int64  // last round-trip time; 0 before the first
-	jitNanos atomic.Int64  // last interarrival jitter the receiver reported, in time; 0 before the first
+	lossBits  atomic.Uint64 // float64 bits: fraction lost, smoothed over receiver reports
+	audioLoss atomic.Uint64 // float64 bits: the same over the audio stream's reports only
+	rttNanos  atomic.Int64  // last round-trip time; 0 before the first
+	jitNanos  atomic.Int64  // last interarrival jitter the receiver reported, in time; 0 before the first
 }
 
-func (l *linkStats) loss() float64      { return math.Float64frombits(l.lossBits.Load()) }
-func (l *linkStats) rtt() time.Duration { return time.Duration(l.rttNanos.Load()) }
+func (l *linkStats) loss() float64 { return math.Float64frombits(l.lossBits.Load()) }
+
+// lossOfAudio is the loss of the audio stream alone: video's reports count
+// packets NACKs will repair, audio's do not.
+func (l *linkStats) lossOfAudio() float64 { return math.Float64frombits(l.audioLoss.Load()) }
+func (l *linkStats) rtt() time.Duration   { return time.Duration(l.rttNanos.Load()) }
 
 // jitter is the latest interarrival jitter of either stream we send: what the
 // receiver's jitter buffer has to absorb, for the operators' histogram.
@@ -41,6 +46,10 @@ func (l *linkStats) onReceiverReport(r rtcp.ReceptionReport, clockRate uint32, a
 	frac := float64(r.FractionLost) / 256
 	old := l.loss()
 	l.lossBits.Store(math.Float64bits(old + 0.5*(frac-old)))
+	if clockRate == audioClockRate {
+		a := l.lossOfAudio()
+		l.audioLoss.Store(math.Float64bits(a + 0.5*(frac-a)))
+	}
 	if clockRate > 0 {
 		l.jitNanos.Store(int64(r.Jitter) * int64(time.Second) / int64(clockRate))
 	}
@@ -113,6 +122,12 @@ func (r *Room) adaptAll(now time.Time) {
 		if changed {
 			r.setLevel(p, l)
 		}
+		need := 0.0
+		if rx.level.video() {
+			need = rx.level.needKbps()
+		}
+		rx.adown.setRedundancy(rx.red.update(now, p.link.lossOfAudio(), ls.estimateKbps, need,
+			rx.mode == QualitySaveData || rx.budget > 0))
 		switch is := rx.policy.probing(); {
 		case is && !was:
 			probing++

@@ -89,6 +89,7 @@ func newAPI(cfg Config, handoff *bweHandoff) (*webrtc.API, io.Closer, error) {
 		{webrtc.RTPCodecParameters{RTPCodecCapability: capVP8, PayloadType: ptVP8}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: capH264, PayloadType: ptH264}, webrtc.RTPCodecTypeVideo},
 		{webrtc.RTPCodecParameters{RTPCodecCapability: capOpus, PayloadType: ptOpus}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: capRED, PayloadType: redPT}, webrtc.RTPCodecTypeAudio},
 	}
 	for _, c := range codecs {
 		if err := me.RegisterCodec(c.params, c.typ); err != nil {

@@ -37,6 +37,7 @@ type downTrack struct {
 	cur     atomic.Uint64               // the source being forwarded (stored under writeMu)
 	padKbps atomic.Uint32               // padding to add while probing, kbit/s (set by the room; 0: none)
 	padFor  atomic.Pointer[downTrack]   // audio: the receiver's video track, padded at the audio's pace
+	redOn   atomic.Bool                 // audio: send RED (red.go) when the receiver negotiated it
 
 	// writeMu serialises the sources writing into this track: normally one,
 	// two during a switch. Nothing else takes it (the room changes want, Bind
@@ -54,6 +55,7 @@ type downTrack struct {
 	padCredit int          // bytes of padding owed
 	padAt     time.Time    // when the credit was last topped up
 	hist      *sentHistory // video: what was sent, for NACKs (resend.go); nil for audio
+	red       *redState    // audio: the previous packet, for RED; nil for video
 	rhdr      rtp.Header   // a resend's header (under writeMu)
 	rext      [2]rtp.Extension
 
@@ -68,6 +70,7 @@ type downBinding struct {
 	id    string
 	ssrc  uint32
 	pt    uint8
+	redPT uint8 // RED over pt, if the receiver negotiated it; 0: not
 	write webrtc.TrackLocalWriter
 }
 
@@ -83,6 +86,8 @@ func newDownTrack(codec webrtc.RTPCodecCapability, id, streamID string, errs err
 	}
 	if d.video {
 		d.hist = &sentHistory{}
+	} else {
+		d.red = &redState{}
 	}
 	return d
 }
@@ -92,7 +97,11 @@ func newDownTrack(codec webrtc.RTPCodecCapability, id, streamID string, errs err
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	for _, c := range ctx.CodecParameters() {
 		if strings.EqualFold(c.MimeType, d.codec.MimeType) {
-			d.binding.Store(&downBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), write: ctx.WriteStream()})
+			b := &downBinding{id: ctx.ID(), ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), write: ctx.WriteStream()}
+			if !d.video {
+				b.redPT = redPayloadType(ctx.CodecParameters(), c.PayloadType)
+			}
+			d.binding.Store(b)
 			return c, nil
 		}
 	}
@@ -152,17 +161,25 @@ func (d *downTrack) writeFrame(src uint64, f *frameBatch) (sent int) {
 		d.hdr.SequenceNumber = p.SequenceNumber + d.seqOff
 		d.hdr.Timestamp = p.Timestamp + d.tsOff
 		d.lastSeq, d.lastTS = d.hdr.SequenceNumber, d.hdr.Timestamp
-		if d.hist != nil {
-			d.hist.add(&d.hdr, p.Payload, f.keyframe && i == 0)
+		payload := p.Payload
+		switch {
+		case d.hist != nil:
+			d.hist.add(&d.hdr, payload, f.keyframe && i == 0)
+		case b.redPT == 0:
+		case d.redOn.Load():
+			payload = d.red.wrap(payload, d.hdr.Timestamp, d.hdr.SequenceNumber, b.pt)
+			d.hdr.PayloadType = b.redPT
+		default:
+			d.red.remember(payload, d.hdr.Timestamp, d.hdr.SequenceNumber)
 		}
-		if _, err := b.write.WriteRTP(&d.hdr, p.Payload); err != nil {
+		if _, err := b.write.WriteRTP(&d.hdr, payload); err != nil {
 			d.errs.report(err)
 			continue
 		}
 		sent++
 		d.packets.Add(1)
-		d.payload.Add(uint64(len(p.Payload)))
-		d.bytes.Add(uint64(len(p.Payload) + packetOverheadBytes))
+		d.payload.Add(uint64(len(payload)))
+		d.bytes.Add(uint64(len(payload) + packetOverheadBytes))
 	}
 	d.lastAt = f.at
 	if !d.started {

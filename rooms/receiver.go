@@ -27,6 +27,7 @@ type receiver struct {
 	policy *tierPolicy
 	mode   string  // quality mode the client chose
 	budget float64 // MB per hour, 0: none
+	red    redDecision
 
 	layoutOut *videoOut // the output whose layout the client has
 	layoutSeq uint64
