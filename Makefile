@@ -42,10 +42,9 @@ fuzz:
 	@FUZZTIME=$${FUZZTIME:-10s} scripts/fuzz.sh
 
 # The benchmark report (bench/README.md): quick mode by default, under two minutes.
-# The 150 kbit/s + 5 % loss + 150 ms weak-link case: a measurement, not yet reliable enough
-# to gate make test (issue 5; docs/weak-links.md).
+# The weak-link test alone, with its figures (make test runs it too; docs/weak-links.md).
 weaklink: test-deps
-	NAHBAR_E2E_REQUIRE=1 NAHBAR_WEAKLINK_150=1 go test -count=1 -v -run 'TestWeakLink$$' ./e2e
+	NAHBAR_E2E_REQUIRE=1 go test -count=1 -v -run 'TestWeakLink$$' ./e2e
 
 bench: deps build
 	./bin/nahbar bench --quick
