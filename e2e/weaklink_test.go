@@ -26,10 +26,10 @@ const (
 	minWeakFPS        = 8.0  // on the low tier, as the citizen's browser decodes it
 	maxFreeze         = time.Second
 	tierDownWithin    = 10 * time.Second
-	tierUpWithin    = 30 * time.Second
-	weakWindow      = 10 * time.Second
-	switchSettle    = 10 * time.Second // at most, for the low tier to play steadily
-	budgetMBPerHour = 100
+	tierUpWithin      = 30 * time.Second
+	weakWindow        = 10 * time.Second
+	switchSettle      = 10 * time.Second // at most, for the low tier to play steadily
+	budgetMBPerHour   = 100
 )
 
 // linkStats is what the citizen's page measures of what it receives.
