@@ -68,6 +68,18 @@ func bound(t *testing.T, c webrtc.RTPCodecCapability) (*downTrack, *recorder) {
 	return d, rec
 }
 
+// started is a bound VP8 downTrack forwarding a source that has sent it one
+// keyframe of n packets, at the returned time.
+func started(t *testing.T, n int) (*downTrack, *recorder, *source, time.Time) {
+	t.Helper()
+	d, rec := bound(t, capVP8)
+	a := newSource(1, framing.VP8, 90000)
+	now := time.Unix(100, 0)
+	d.setSource(a.id)
+	d.writeFrame(a.id, a.frame(n, true, now))
+	return d, rec, a, now
+}
+
 // checkContinuous fails unless the headers form one stream: SSRC 42, the
 // negotiated payload type, sequence numbers +1 each, timestamps never going
 // back or jumping by more than 10 s.
@@ -130,11 +142,7 @@ func TestDownTrackSwitchIsContinuous(t *testing.T) {
 }
 
 func TestDownTrackPauseAndResume(t *testing.T) {
-	d, rec := bound(t, capVP8)
-	a := newSource(1, framing.VP8, 90000)
-	now := time.Unix(100, 0)
-	d.setSource(a.id)
-	d.writeFrame(a.id, a.frame(1, true, now))
+	d, rec, a, now := started(t, 1)
 	d.setSource(0) // audio only
 	for range 30 {
 		now = now.Add(time.Second / 15)

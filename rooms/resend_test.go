@@ -5,20 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nahbar/nahbar/codec/framing"
 	"github.com/pion/rtcp"
 )
 
 // sentStream is a bound video downTrack that has sent frames of 2 packets
 // each: a keyframe (packets 0-1), two delta frames, a second keyframe
 // (packets 6-7) and more delta frames.
-func sentStream(t *testing.T, frames int) (d *downTrack, rec *recorder, now time.Time) {
+func sentStream(t *testing.T, frames int) (*downTrack, *recorder, time.Time) {
 	t.Helper()
-	d, rec = bound(t, capVP8)
-	a := newSource(1, framing.VP8, 90000)
-	now = time.Unix(100, 0)
-	d.setSource(a.id)
-	d.writeFrame(a.id, a.frame(2, true, now)) // first keyframe: packets 0-1
+	d, rec, a, now := started(t, 2) // first keyframe: packets 0-1
 	for i := range frames {
 		now = now.Add(time.Second / 10)
 		d.writeFrame(a.id, a.frame(2, i == 2, now)) // a second keyframe at packets 6-7
@@ -105,11 +100,7 @@ func TestResendSpacingAndPause(t *testing.T) {
 // TestResendGoneAsksForKeyframe: a packet since the last keyframe that has
 // left the history can only be replaced by a keyframe.
 func TestResendGoneAsksForKeyframe(t *testing.T) {
-	d, rec := bound(t, capVP8)
-	a := newSource(1, framing.VP8, 90000)
-	now := time.Unix(100, 0)
-	d.setSource(a.id)
-	d.writeFrame(a.id, a.frame(2, true, now))
+	d, rec, a, now := started(t, 2)
 	first := rec.headers()[0].SequenceNumber
 	for range resendHistory {
 		now = now.Add(time.Second / 10)
