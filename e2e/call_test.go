@@ -130,7 +130,11 @@ func TestThreeBrowserCall(t *testing.T) {
 			}
 			if problem := checkPicture(pic, p, others, parts); problem != "" {
 				own, _ := eval[[]int](p.b, `window.__probe.local()`)
-				return false, fmt.Sprintf("%s (own preview %v, cells %+v)", problem, own, pic.Cells), nil
+				cells := "none" // the page has no picture or layout yet
+				if pic != nil {
+					cells = fmt.Sprintf("%+v", pic.Cells)
+				}
+				return false, fmt.Sprintf("%s (own preview %v, cells %s)", problem, own, cells), nil
 			}
 			p.picDur = time.Since(p.clicked)
 			return true, "", nil
