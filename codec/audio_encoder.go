@@ -13,8 +13,8 @@ import (
 )
 
 // AudioEncoder encodes 20 ms frames of 48 kHz mono int16 to Opus with libopus, set up for
-// speech over lossy links: application voip, in-band FEC for an expected 10 % loss, DTX
-// off. Used by one goroutine at a time.
+// speech over lossy links: application voip, in-band FEC for an expected 10 % loss;
+// libopus's DTX off (the mixer does DTX itself). Used by one goroutine at a time.
 type AudioEncoder struct {
 	cc    *astiav.CodecContext
 	ctx   *C.AVCodecContext
@@ -64,8 +64,8 @@ func (e *AudioEncoder) open(c *astiav.Codec, bitrateKbps int) error {
 		{"frame_duration", "20"},
 		{"fec", "1"},
 		{"packet_loss", "10"},
-		// DTX stays off: libopus's default, and FFmpeg 5.1's wrapper has no "dtx" option
-		// (openCodec rejects it as unconsumed).
+		// libopus's DTX stays off: FFmpeg 5.1's wrapper has no "dtx" option (openCodec
+		// rejects it as unconsumed). The mixer does DTX from the PCM (mixer/audio.go).
 	}
 	if err := openCodec(e.cc, c, opts); err != nil {
 		return err

@@ -192,7 +192,7 @@ func TestUnderrunAndReceiveOnlyAudio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 5; i++ { // nothing pushed: silence, still a packet every tick
+	for i := 0; i < 5; i++ { // nothing pushed: silence, still a tick for every frame (DTX: nil after 200 ms)
 		m.AudioTick()
 		sink.next(t)
 	}
@@ -240,4 +240,50 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// TestDTX: a view whose mix is silent sends its frames in full for 200 ms,
+// then a 1-byte Opus packet every 400 ms and nothing in between; the first
+// sound goes out at once, in full.
+func TestDTX(t *testing.T) {
+	m := newTestMixer(t, newFakeClock())
+	m.AddParticipant("a", "a", true)
+	m.AddParticipant("b", "b", true)
+	sink := newAudioSink()
+	if _, err := m.SubscribeAudio(m.ViewFor("b"), sink); err != nil { // b hears a
+		t.Fatal(err)
+	}
+	var sizes []int
+	for range 60 { // 1.2 s of silence from a
+		if err := m.PushAudio("a", make([]int16, FrameSamples)); err != nil {
+			t.Fatal(err)
+		}
+		m.AudioTick()
+		sizes = append(sizes, len(sink.next(t)))
+	}
+	for i, n := range sizes {
+		var ok bool
+		switch {
+		case i < dtxHangover:
+			ok = n > 1
+		case (i-dtxHangover)%dtxInterval == 0:
+			ok = n == 1
+		default:
+			ok = n == 0
+		}
+		if !ok {
+			t.Fatalf("silent frame %d: %d bytes sent (all: %v)", i, n, sizes)
+		}
+	}
+	// The sound comes out of a's jitter ring a few ticks later, and goes out in full.
+	for i := range 10 {
+		if err := m.PushAudio("a", tone(440, 8000, i*FrameSamples, FrameSamples)); err != nil {
+			t.Fatal(err)
+		}
+		m.AudioTick()
+		if n := len(sink.next(t)); n > 1 {
+			return
+		}
+	}
+	t.Fatal("no full packet within 10 frames of sound after silence")
 }

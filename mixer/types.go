@@ -124,7 +124,8 @@ type VideoOutput interface {
 }
 
 // AudioOutput receives the Opus packets of one audio view, every 20 ms, from that view's
-// goroutine. opus is only valid during the call.
+// goroutine. opus is only valid during the call. During silence (DTX, audio.go) opus is a
+// 1-byte packet every 400 ms and nil in between: d passed without a packet.
 type AudioOutput interface {
 	WriteAudio(opus []byte, d time.Duration)
 }

@@ -134,7 +134,13 @@ func (d *downTrack) forwarding() uint64 { return d.cur.Load() }
 // returns how many packets it sent (for the server's packet count).
 func (d *downTrack) writeFrame(src uint64, f *frameBatch) (sent int) {
 	b := d.binding.Load()
-	if b == nil || len(f.pkts) == 0 {
+	if b == nil {
+		return 0
+	}
+	if len(f.pkts) == 0 { // audio in DTX: nothing to send, but the padding's pace goes on
+		if v := d.padFor.Load(); v != nil && d.cur.Load() == src {
+			return v.padTick(f.at)
+		}
 		return 0
 	}
 	d.writeMu.Lock()

@@ -147,3 +147,54 @@ func TestAudioOutJoinsForAnAudience(t *testing.T) {
 		})
 	}
 }
+
+// TestAudioOutDTX: during silence the mixer sends a 1-byte DTX packet every
+// 400 ms and nil in between. The output sends the DTX packets alone (frames
+// collected for a large audience go out first), sends nothing for a nil and
+// moves the timestamp on by its duration, so the receiver sees continuous
+// sequence numbers and timestamps that skip the silence.
+func TestAudioOutDTX(t *testing.T) {
+	frames := opusFrames(t, 2, 24)
+	o := newAudioOut(mixer.ViewAll, 1, time.Now, slog.New(slog.DiscardHandler))
+	defer o.fan.stop()
+	rec := &recorder{}
+	d := newDownTrack(capOpus, "audio", "s", errorLog{})
+	if _, err := d.Bind(sinkContext{id: "r", w: rec}); err != nil {
+		t.Fatal(err)
+	}
+	d.setSource(o.fan.src)
+	o.fan.add(d)
+	bindReceivers(t, o.fan, capOpus, groupAudioMin-1) // a large audience: frames are joined
+	const frame = 20 * time.Millisecond
+	dtx := []byte{frames[0][0] &^ 3}
+	o.WriteAudio(frames[0], frame)
+	o.WriteAudio(frames[1], frame) // two frames collected
+	o.WriteAudio(dtx, frame)       // they go out, then the DTX packet alone
+	for range 19 {
+		o.WriteAudio(nil, frame)
+	}
+	o.WriteAudio(dtx, frame)
+	o.WriteAudio(frames[0], frame) // sound again: collected
+	o.WriteAudio(frames[1], frame)
+	o.WriteAudio(frames[0], frame) // three: out
+	hdrs := rec.headers()
+	type want struct {
+		size int
+		ts   uint32 // after the first packet's
+	}
+	wants := []want{{size: 0, ts: 0}, {size: 1, ts: 2 * 960}, {size: 1, ts: 22 * 960}, {size: 0, ts: 23 * 960}}
+	if len(hdrs) != len(wants) {
+		t.Fatalf("%d packets, want %d", len(hdrs), len(wants))
+	}
+	for i, w := range wants {
+		if hdrs[i].SequenceNumber != hdrs[0].SequenceNumber+uint16(i) {
+			t.Errorf("packet %d: sequence number %d, want %d", i, hdrs[i].SequenceNumber, hdrs[0].SequenceNumber+uint16(i))
+		}
+		if got := hdrs[i].Timestamp - hdrs[0].Timestamp; got != w.ts {
+			t.Errorf("packet %d: timestamp +%d, want +%d", i, got, w.ts)
+		}
+		if w.size == 1 && len(rec.pays[i]) != 1 || w.size == 0 && len(rec.pays[i]) <= 2 {
+			t.Errorf("packet %d: %d bytes (DTX: %v)", i, len(rec.pays[i]), w.size == 1)
+		}
+	}
+}

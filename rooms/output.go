@@ -103,11 +103,23 @@ func newAudioOut(view mixer.ViewID, src uint64, now func() time.Time, log *slog.
 // WriteAudio sends one Opus packet to every receiver of the view, from the
 // mixer's audio goroutine. The view of a large audience gets
 // groupAudioFrames packets joined into one (opusagg.go).
+//
+// During silence the mixer sends a 1-byte DTX packet every 400 ms and nil
+// in between (mixer/audio.go): those go out alone (NetEq knows a DTX packet
+// by its size, which a joined packet would not have), and a nil only moves
+// the stream's timestamp on and paces the receivers' padding.
 func (o *audioOut) WriteAudio(opus []byte, d time.Duration) {
+	if len(opus) <= 1 && o.joiner.len() > 0 {
+		o.send(o.joiner.join())
+	}
 	if len(opus) == 0 {
+		seq, ts := o.pk.Next()
+		o.pk.SetNext(seq, ts+o.pk.Samples(d))
+		o.batch.reset(true, o.now())
+		o.fan.deliver(&o.batch) // no packets: only the padding of probes goes out
 		return
 	}
-	join := o.view == mixer.ViewAll && o.fan.len() >= groupAudioMin
+	join := o.view == mixer.ViewAll && o.fan.len() >= groupAudioMin && len(opus) > 1
 	if !join && o.joiner.len() == 0 {
 		o.send(opus, d)
 		return
