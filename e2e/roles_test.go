@@ -96,8 +96,21 @@ func TestAttendeeAndControls(t *testing.T) {
 	if err != nil {
 		fatal(t, srv, parts, "muted advisor still heard: %v", err)
 	}
+	silentFrom, silentAt := audioIn(t, srv, parts, attendee), time.Now()
 	if db := toneLevel(t, srv, parts, attendee, advisor.tone); db >= heardDB {
 		fatal(t, srv, parts, "attendee still hears the muted advisor: %d Hz at %.1f dB above the floor", advisor.tone, db)
+	}
+	// Nobody the attendee hears speaks: DTX, a packet every 400 ms instead of 50 a second.
+	silentTo := audioIn(t, srv, parts, attendee)
+	secs := time.Since(silentAt).Seconds()
+	rate := (silentTo.Packets - silentFrom.Packets) / secs
+	concealed := 0.0
+	if n := silentTo.Samples - silentFrom.Samples; n > 0 {
+		concealed = (silentTo.Concealed - silentFrom.Concealed) / n
+	}
+	t.Logf("muted advisor: the attendee receives %.1f audio packets/s over %.1f s (DTX), %.1f %% of samples concealed", rate, secs, 100*concealed)
+	if rate > 5 {
+		t.Errorf("%.1f audio packets/s while nobody speaks, want DTX (2.5/s)", rate)
 	}
 
 	// Tab to the camera button, Enter: the advisor's picture is replaced.
@@ -125,6 +138,43 @@ func TestAttendeeAndControls(t *testing.T) {
 	if err := poll(10*time.Second, 100*time.Millisecond, seesAdvisor); err != nil {
 		fatal(t, srv, parts, "camera on again: %v", err)
 	}
+	// The microphone on again: the sound comes back after DTX.
+	if err := advisor.b.do(5*time.Second, chromedp.Click(chromedp.ID("mic"))); err != nil {
+		fatal(t, srv, parts, "microphone on: %v", err)
+	}
+	err = poll(10*time.Second, 100*time.Millisecond, func() (bool, string, error) {
+		db := toneLevel(t, srv, parts, attendee, advisor.tone)
+		return db >= heardDB, fmt.Sprintf("%d Hz at %.1f dB above the floor", advisor.tone, db), nil
+	})
+	if err != nil {
+		fatal(t, srv, parts, "microphone on again: the attendee does not hear the advisor: %v", err)
+	}
+}
+
+// audioCounters is what a page has received of audio so far.
+type audioCounters struct {
+	Packets   float64 `json:"packets"`
+	Samples   float64 `json:"samples"`
+	Concealed float64 `json:"concealed"`
+}
+
+// audioIn reads p's inbound audio counters.
+func audioIn(t *testing.T, srv *server, parts []*participant, p *participant) audioCounters {
+	t.Helper()
+	c, err := eval[audioCounters](p.b, `(async () => {
+  const o = {packets: 0, samples: 0, concealed: 0};
+  const r = await window.nahbar.pc.getStats();
+  r.forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      o.packets = s.packetsReceived || 0; o.samples = s.totalSamplesReceived || 0; o.concealed = s.concealedSamples || 0;
+    }
+  });
+  return o;
+})()`)
+	if err != nil {
+		fatal(t, srv, parts, "%s: audio stats: %v", p.name, err)
+	}
+	return c
 }
 
 // toneLevel listens to p's received audio for two seconds and returns the
