@@ -76,10 +76,11 @@ func (c *console) renderGroups(ctx *gin.Context, status int, f groupForm, errMsg
 			d.Types = append(d.Types, typeRow{ID: ty.ID, Name: ty.Name, Minutes: ty.DurationMinutes, Seats: ty.SeatLimit})
 		}
 	}
+	loc := c.text(ctx).loc
 	for _, g := range gs {
 		a := g.Appointment
 		d.Sessions = append(d.Sessions, groupRow{ID: a.ID, When: a.Start.In(zone).Format("2006-01-02 15:04") + "–" + a.End.In(zone).Format("15:04"),
-			TypeName: typeNames[a.TypeID], Advisor: names[a.AdvisorID], Language: a.Language, Topic: a.Topic,
+			TypeName: typeNames[a.TypeID], Advisor: names[a.AdvisorID], Language: a.Language, Topic: topicLabel(loc, c.cat, t.TopicNames, a.Topic),
 			Seats: a.SeatLimit, SeatsLeft: g.SeatsLeft})
 	}
 	v := c.view(ctx, "console.groups.title", d)

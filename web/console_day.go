@@ -120,7 +120,7 @@ func (c *console) day(ctx *gin.Context) {
 		Day: start.Format(time.DateOnly), Prev: start.AddDate(0, 0, -1).Format(time.DateOnly), Next: start.AddDate(0, 0, 1).Format(time.DateOnly)}
 	ids := make([]string, 0, len(appts))
 	for _, a := range appts {
-		row, err := c.row(ctx, tr, s, a, zone)
+		row, err := c.row(ctx, tr, s, a, zone, tenant.TopicNames)
 		if err != nil {
 			c.fail(ctx, err)
 			return
@@ -172,13 +172,15 @@ func (c *console) dayAppointments(ctx *gin.Context, s session, all bool, start t
 }
 
 // row maps a storage appointment to the console's shape.
-func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Appointment, zone *time.Location) (apptRow, error) {
+// Topics read as the booking page shows them (the authority's own names),
+// not as their keys.
+func (c *console) row(ctx *gin.Context, tr *consoleText, s session, a storage.Appointment, zone *time.Location, topics storage.TopicNames) (apptRow, error) {
 	typ, err := c.st.AppointmentType(ctx.Request.Context(), a.TypeID)
 	if err != nil {
 		return apptRow{}, err
 	}
 	r := apptRow{ID: a.ID, Time: a.Start.In(zone).Format("15:04") + "–" + a.End.In(zone).Format("15:04"),
-		Date: a.Start.In(zone).Format("2006-01-02"), TypeName: typ.Name, Topic: a.Topic, Language: a.Language,
+		Date: a.Start.In(zone).Format("2006-01-02"), TypeName: typ.Name, Topic: topicLabel(tr.loc, c.cat, topics, a.Topic), Language: a.Language,
 		Status: string(a.Status), StatusText: tr.T("console.status." + string(a.Status)), Citizen: a.CitizenName,
 		Booked: a.Status == storage.StatusBooked}
 	for _, inv := range a.Invitations {
@@ -240,7 +242,7 @@ func (c *console) renderAppointment(ctx *gin.Context, status int, a storage.Appo
 		return
 	}
 	tr := c.text(ctx)
-	row, err := c.row(ctx, tr, s, a, c.tenantZone(tenant))
+	row, err := c.row(ctx, tr, s, a, c.tenantZone(tenant), tenant.TopicNames)
 	if err != nil {
 		c.fail(ctx, err)
 		return

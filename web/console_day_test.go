@@ -381,11 +381,13 @@ func TestConsoleDayGerman(t *testing.T) {
 	req, _ := http.NewRequest("GET", e.srv.URL+"/console", nil)
 	req.Header.Set("Accept-Language", "de")
 	p := b.do(req)
-	consoleMustContain(t, p.body, `lang="de"`, "Heutige Termine", "Montag, 2. März 2026", "10:00–10:30", "Niemand wartet.", "Raum betreten")
+	// The topic as the booking page names it, not its key ("general").
+	consoleMustContain(t, p.body, `lang="de"`, "Heutige Termine", "Montag, 2. März 2026", "10:00–10:30", "Niemand wartet.", "Raum betreten",
+		"Allgemeine Beratung")
 	req, _ = http.NewRequest("GET", e.srv.URL+apptPath(e.seed.Appointment.ID, ""), nil)
 	req.Header.Set("Accept-Language", "de")
 	p = b.do(req)
-	consoleMustContain(t, p.body, "Weitere Person einladen", `<option value="ar" lang="ar" >العربية</option>`, `data-confirm="Diesen Termin beenden?`)
+	consoleMustContain(t, p.body, "Allgemeine Beratung", "Weitere Person einladen", `<option value="ar" lang="ar" >العربية</option>`, `data-confirm="Diesen Termin beenden?`)
 }
 
 func TestConsoleNoShowAndRevoke(t *testing.T) {
