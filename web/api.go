@@ -74,7 +74,7 @@ func (a *api) createRoom(c *gin.Context) {
 	}
 	a.cfg.Logger.Info("room created", "room", room.ID)
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, roomResponse(room))
+	c.JSON(http.StatusCreated, roomResponse{ID: room.ID, Name: room.Name})
 }
 
 func (a *api) createParticipant(c *gin.Context) {

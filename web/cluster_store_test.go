@@ -58,3 +58,34 @@ func TestStoreSharesRoomsAndTokens(t *testing.T) {
 		t.Fatalf("Authorize = %v, %v", g, err)
 	}
 }
+
+// TestEndedRoomKnownToLaterNodes: a room ended on one node is ended for a
+// node that starts afterwards too (it never heard the cluster's end
+// message): it issues no more tokens for it and reports it ended.
+func TestEndedRoomKnownToLaterNodes(t *testing.T) {
+	dir := &sharedRooms{m: map[string]Room{}}
+	a := NewStore(StoreConfig{Directory: dir})
+	room, err := a.CreateRoom("Beratung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Issue(room.ID, rooms.Role("citizen"), "Erika", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if !a.EndRoom(room.ID) {
+		t.Fatal("EndRoom: the room was not known")
+	}
+	later := NewStore(StoreConfig{Directory: dir})
+	if !later.Ended(room.ID) {
+		t.Fatal("a node started after the end does not know the room ended")
+	}
+	if _, ok := later.Room(room.ID); ok {
+		t.Fatal("a node started after the end finds the ended room")
+	}
+	if _, err := later.Issue(room.ID, rooms.Role("citizen"), "X", time.Hour); !errors.Is(err, rooms.ErrRoomEnded) {
+		t.Fatalf("issue for an ended room on a later node: %v, want ErrRoomEnded", err)
+	}
+	if other, err := a.CreateRoom("Andere"); err != nil || later.Ended(other.ID) {
+		t.Fatalf("a live room reads as ended: %v", err)
+	}
+}

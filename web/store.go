@@ -27,6 +27,9 @@ var ErrRoomNotFound = errors.New("room not found")
 type Room struct {
 	ID   string
 	Name string
+	// Ended is set in a cluster's directory once the call was ended
+	// (EndRoom), so that nodes started later refuse the room too.
+	Ended bool `json:",omitempty"`
 }
 
 // Invitation is a freshly issued token. The token itself is returned exactly
@@ -151,6 +154,12 @@ func (s *Store) Room(id string) (Room, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.Ended { // ended on another node, maybe before this one started
+		if _, known := s.ended[id]; !known {
+			s.ended[id] = s.now().Add(roomIdle) // then asked again
+		}
+		return Room{}, false
+	}
 	_ = s.addRoomLocked(r, s.now()) // found is found; only remembering it may fail
 	return r, true
 }
@@ -300,9 +309,18 @@ func (s *Store) randomString(n int) (string, error) {
 // it, and its tokens are refused with rooms.ErrRoomEnded until they expire.
 // It returns whether the room was known here.
 func (s *Store) EndRoom(id string) bool {
+	known, r := s.endRoom(id)
+	if known && s.directory != nil {
+		r.ID, r.Ended = id, true
+		s.directory.PutRoom(r) // outside the lock
+	}
+	return known
+}
+
+func (s *Store) endRoom(id string) (bool, Room) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, known := s.rooms[id]
+	r, known := s.rooms[id]
 	delete(s.rooms, id)
 	delete(s.keep, id)
 	until := s.now()
@@ -315,13 +333,23 @@ func (s *Store) EndRoom(id string) bool {
 	if known {
 		s.ended[id] = until.Add(time.Minute) // outlives its tokens, so none of them is "unknown"
 	}
-	return known
+	return known, r
 }
 
-// Ended reports whether room id was ended (EndRoom) and still has live tokens.
+// Ended reports whether room id was ended (EndRoom) and still has live
+// tokens, here or, for a room this node does not know, in the cluster's
+// directory.
 func (s *Store) Ended(id string) bool {
 	s.mu.Lock()
+	_, ended := s.ended[id]
+	_, known := s.rooms[id]
+	s.mu.Unlock()
+	if ended || known || s.directory == nil {
+		return ended
+	}
+	s.Room(id) // records an ended room
+	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.ended[id]
-	return ok
+	_, ended = s.ended[id]
+	return ended
 }

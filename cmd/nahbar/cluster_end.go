@@ -17,8 +17,8 @@ import (
 // ended in its token store, so the room's API links are refused there too
 // (an appointment's links are refused everywhere through the shared
 // database). A node that is down when the message goes out does not host
-// the room any more; one started later does not learn of ended API rooms,
-// whose links then fail only when they expire (docs/cluster.md).
+// the room any more; one started later finds the API room marked ended in
+// the cluster's room directory (web.Store.EndRoom puts it there).
 
 type endMessage struct {
 	Node string `json:"node"`

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nahbar/nahbar/internal/testpeer"
+	"github.com/nahbar/nahbar/rooms"
 	"github.com/nahbar/nahbar/storage"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
@@ -296,8 +299,28 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("drained node %s did not exit after its call ended", drained.id)
 	}
 
-	// 7. The waiting room across nodes: two fresh nodes join the one left.
+	// 7. An API room ended before a node starts is ended there too: the node
+	// never heard the end message, the cluster's room directory tells it.
+	endedRoom := createRoom(t, other, "ended early")
+	endedToken := invite(t, other, endedRoom, "citizen", "Late")
+	if code := api(t, "POST", other.url+"/api/v1/rooms/"+endedRoom+"/end", nil, nil); code != http.StatusOK {
+		t.Fatalf("end API room on %s: %d", other.id, code)
+	}
+
+	// 8. The waiting room across nodes: two fresh nodes join the one left.
 	n4, n5 := env.start("n4", "dc1", 4), env.start("n5", "dc1", 4)
+	p, err := testpeer.Dial(ctx, testpeer.Options{URL: n4.wsURL(), Token: endedToken})
+	if err == nil {
+		p.Close()
+		t.Fatal("a node started after an API room ended let its link join")
+	}
+	if em := (testpeer.ErrorMessage{}); !errors.As(err, &em) || em.Code != string(rooms.CodeRoomEnded) {
+		t.Errorf("join of an ended API room through %s, started later: %v, want %s", n4.id, err, rooms.CodeRoomEnded)
+	}
+	if code := api(t, "POST", n4.url+"/api/v1/rooms/"+endedRoom+"/participants",
+		map[string]string{"role": "citizen", "display_name": "Later"}, nil); code != http.StatusConflict {
+		t.Errorf("invite to an ended API room on %s, started later: %d, want 409", n4.id, code)
+	}
 	checkWaitingRoomAcrossNodes(t, ctx, db, other, n4, n5, hostOf)
 }
 
