@@ -110,3 +110,46 @@ func TestResendGoneAsksForKeyframe(t *testing.T) {
 		t.Fatalf("NACK for an overwritten packet: %+v", r)
 	}
 }
+
+// FuzzResend: whatever NACKs a receiver sends (its RTCP is untrusted), the
+// track answers only packets it sent since the last keyframe, never more
+// than once per spacing, and within the budget.
+func FuzzResend(f *testing.F) {
+	seed, _ := nackOf(1, 2, 3, 100, 65535).Marshal()
+	f.Add(seed, uint32(50_000))
+	f.Add([]byte{}, uint32(0))
+	f.Fuzz(func(t *testing.T, b []byte, estimate uint32) {
+		pkts, err := rtcp.Unmarshal(b)
+		if err != nil {
+			return
+		}
+		d, rec, now := sentStream(t, 6)
+		before := len(rec.headers())
+		sentSeqs := map[uint16]bool{}
+		for _, h := range rec.headers()[6:] { // since the second keyframe
+			sentSeqs[h.SequenceNumber] = true
+		}
+		for _, p := range pkts {
+			if n, ok := p.(*rtcp.TransportLayerNack); ok {
+				n.MediaSSRC = 42
+				d.resend(n, now, 300*time.Millisecond, float64(estimate))
+			}
+		}
+		again := rec.headers()[before:]
+		seen := map[uint16]bool{}
+		bytes := 0
+		for i, h := range again {
+			if !sentSeqs[h.SequenceNumber] {
+				t.Fatalf("resent %d, which was not sent since the last keyframe", h.SequenceNumber)
+			}
+			if seen[h.SequenceNumber] {
+				t.Fatalf("resent %d twice at once", h.SequenceNumber)
+			}
+			seen[h.SequenceNumber] = true
+			bytes += len(rec.pays[before+i]) + packetOverheadBytes
+		}
+		if limit := float64(estimate) * retransmitShare / 100 / 8 * retransmitWindow.Seconds(); float64(bytes) > limit {
+			t.Fatalf("resent %d bytes, budget %.0f", bytes, limit)
+		}
+	})
+}
