@@ -40,9 +40,9 @@ const resendHistory = 256
 
 // retransmitShare is the part of the receiver's estimate (in percent) that
 // retransmissions may use, as a bucket refilled at that rate and holding
-// retransmitWindow of it. 15 % of the target (an earlier setting) let one packet per 500 ms
-// through on a 150 kbit/s link, too few for 5 % loss; half lets a burst of
-// 2-3 through and leaves most of the link to new media.
+// retransmitWindow of it. 15 % (an earlier setting) let one packet per
+// 500 ms through on a 150 kbit/s link, too few for 5 % loss; half lets a
+// burst of 2-3 through and leaves most of the link to new media.
 const (
 	retransmitShare  = 50
 	retransmitWindow = 500 * time.Millisecond
