@@ -28,10 +28,7 @@ func TestAdminAdvisors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := admin.post("/console/admin/advisors", tt.form)
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+			p := admin.post("/console/admin/advisors", tt.form).status(t, tt.want)
 			consoleMustContain(t, p.body, tt.says)
 			if tt.want != http.StatusOK {
 				consoleMustContain(t, p.body, `role="alert"`, `value="`+tt.form.Get("name")+`"`)
@@ -116,10 +113,7 @@ func TestAdminCapacityAndBranding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := b.post("/console/admin/branding", url.Values{"name": {tt.nm}, "logo_url": {tt.logo}, "primary": {tt.primary},
-				"accent": {tt.accent}, "contact": {tt.contact}})
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+				"accent": {tt.accent}, "contact": {tt.contact}}).status(t, tt.want)
 			consoleMustContain(t, p.body, tt.say)
 		})
 	}
@@ -153,10 +147,7 @@ func TestAdminTypes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := b.post("/console/admin/types", tt.form)
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+			p := b.post("/console/admin/types", tt.form).status(t, tt.want)
 			consoleMustContain(t, p.body, tt.says)
 		})
 	}
@@ -257,10 +248,7 @@ func TestAdminGroupSessions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := b.post("/console/admin/groups", tt.form)
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+			p := b.post("/console/admin/groups", tt.form).status(t, tt.want)
 			consoleMustContain(t, p.body, tt.says)
 		})
 	}
@@ -361,10 +349,7 @@ func TestAdminTopicNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := b.post("/console/admin/topics", tt.form)
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+			p := b.post("/console/admin/topics", tt.form).status(t, tt.want)
 			consoleMustContain(t, p.body, tt.say)
 			tn, err := e.st.Tenant(t.Context(), e.seed.Tenant.ID)
 			if err != nil {

@@ -24,10 +24,7 @@ func TestConsoleLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := e.browser()
-			p := b.login(tt.email, tt.password)
-			if p.code != tt.want {
-				t.Fatalf("status %d, want %d\n%s", p.code, tt.want, p.body)
-			}
+			p := b.login(tt.email, tt.password).status(t, tt.want)
 			if tt.says != "" {
 				consoleMustContain(t, p.body, tt.says, `role="alert"`)
 			}

@@ -144,6 +144,15 @@ func (b *consoleBrowser) get(path string) cpage {
 	return b.do(req)
 }
 
+// status fails the test unless the page came back with code, showing its body.
+func (p cpage) status(t *testing.T, code int) cpage {
+	t.Helper()
+	if p.code != code {
+		t.Fatalf("status %d, want %d\n%s", p.code, code, p.body)
+	}
+	return p
+}
+
 // post sends a form; the session's CSRF token is added unless the form
 // already has a "csrf" entry (tests of forged posts set it to "").
 func (b *consoleBrowser) post(path string, form url.Values) cpage {
