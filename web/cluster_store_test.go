@@ -88,4 +88,12 @@ func TestEndedRoomKnownToLaterNodes(t *testing.T) {
 	if other, err := a.CreateRoom("Andere"); err != nil || later.Ended(other.ID) {
 		t.Fatalf("a live room reads as ended: %v", err)
 	}
+	// An appointment's room is the database's to refuse, not the directory's.
+	if _, err := a.EnsureRoom("appt-7", "Termin"); err != nil {
+		t.Fatal(err)
+	}
+	a.EndRoom("appt-7")
+	if _, ok := dir.LookupRoom("appt-7"); ok {
+		t.Fatal("ending an appointment's room wrote it into the API's room directory")
+	}
 }

@@ -146,7 +146,7 @@ func (s *Store) Room(id string) (Room, bool) {
 	s.mu.Lock()
 	r, ok := s.rooms[id]
 	s.mu.Unlock()
-	if ok || s.directory == nil {
+	if ok || !s.inDirectory(id) {
 		return r, ok
 	}
 	if r, ok = s.directory.LookupRoom(id); !ok || r.ID != id {
@@ -162,6 +162,14 @@ func (s *Store) Room(id string) (Room, bool) {
 	}
 	_ = s.addRoomLocked(r, s.now()) // found is found; only remembering it may fail
 	return r, true
+}
+
+// inDirectory reports whether room id is one the cluster's directory holds:
+// the API's rooms (CreateRoom), not an appointment's (EnsureRoom), whose
+// state the shared database keeps.
+func (s *Store) inDirectory(id string) bool {
+	_, appointment := appointmentOfRoom(id)
+	return s.directory != nil && !appointment
 }
 
 // roomIdle is how long a room without live tokens stays in the directory.
@@ -310,7 +318,7 @@ func (s *Store) randomString(n int) (string, error) {
 // It returns whether the room was known here.
 func (s *Store) EndRoom(id string) bool {
 	known, r := s.endRoom(id)
-	if known && s.directory != nil {
+	if known && s.inDirectory(id) {
 		r.ID, r.Ended = id, true
 		s.directory.PutRoom(r) // outside the lock
 	}
@@ -344,7 +352,7 @@ func (s *Store) Ended(id string) bool {
 	_, ended := s.ended[id]
 	_, known := s.rooms[id]
 	s.mu.Unlock()
-	if ended || known || s.directory == nil {
+	if ended || known || !s.inDirectory(id) {
 		return ended
 	}
 	s.Room(id) // records an ended room
