@@ -39,9 +39,10 @@ type downTrack struct {
 	padFor  atomic.Pointer[downTrack]   // audio: the receiver's video track, padded at the audio's pace
 	redOn   atomic.Bool                 // audio: send RED (red.go) when the receiver negotiated it
 
-	// writeMu serialises the sources writing into this track: normally one,
-	// two during a switch. Nothing else takes it (the room changes want, Bind
-	// and Unbind swap binding, all atomically), so holding it across WriteRTP
+	// writeMu serialises the sources writing into this track (normally one,
+	// two during a switch) and the answers to its NACKs (resend.go). Nothing
+	// else takes it (the room changes want, Bind and Unbind swap binding, all
+	// atomically), so holding it across WriteRTP
 	// cannot deadlock with pion or the room.
 	writeMu   sync.Mutex
 	hdr       rtp.Header
@@ -56,8 +57,6 @@ type downTrack struct {
 	padAt     time.Time    // when the credit was last topped up
 	hist      *sentHistory // video: what was sent, for NACKs (resend.go); nil for audio
 	red       *redState    // audio: the previous packet, for RED; nil for video
-	rhdr      rtp.Header   // a resend's header (under writeMu)
-	rext      [2]rtp.Extension
 
 	firstAt                atomic.Int64  // unix nanos (output clock) of the first frame written; 0 before, for the join time
 	bytes, packets, frames atomic.Uint64 // what was written (bytes as on the wire), for usage and status

@@ -152,9 +152,9 @@ func (d *downTrack) resend(nack *rtcp.TransportLayerNack, now time.Time, rtt tim
 				r.limited++
 				return false // the rest of this NACK waits for the browser's next one
 			}
-			d.rhdr = slot.hdr
-			d.rhdr.Extensions = d.rext[:0]
-			if _, err := b.write.WriteRTP(&d.rhdr, slot.payload); err != nil {
+			d.hdr = slot.hdr // the write path's scratch header: writeMu is held
+			d.hdr.Extensions = d.ext[:0]
+			if _, err := b.write.WriteRTP(&d.hdr, slot.payload); err != nil {
 				d.errs.report(err)
 				return false
 			}
