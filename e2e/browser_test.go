@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,7 +108,25 @@ func (b *browser) do(timeout time.Duration, steps ...chromedp.Action[chromedp.Vo
 func eval[T any](b *browser, expr string) (T, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil && pageChanging(err) {
+		err = fmt.Errorf("%w: %v", errPageChanging, err)
+	}
+	return v, err
+}
+
+// errPageChanging marks an evaluation that met a page being replaced by the
+// next one (a click that navigates): poll asks again instead of failing.
+var errPageChanging = errors.New("page is navigating")
+
+func pageChanging(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"navigated or closed", "Execution context was destroyed", "Cannot find context with specified id"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // diagnose describes the browser for a failure message: recent console
@@ -144,7 +163,9 @@ func poll(timeout, interval time.Duration, f func() (done bool, detail string, e
 	last := ""
 	for {
 		done, detail, err := f()
-		if err != nil {
+		if errors.Is(err, errPageChanging) {
+			done, detail = false, err.Error()
+		} else if err != nil {
 			return err
 		}
 		if done {
