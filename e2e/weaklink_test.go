@@ -30,6 +30,8 @@ const (
 	weakWindow        = 10 * time.Second
 	switchSettle      = 10 * time.Second // at most, for the low tier to play steadily
 	budgetMBPerHour   = 100
+	outage            = 8 * time.Second  // no packets either way, as in a tunnel
+	outageRecovery    = 15 * time.Second // at most, for the call to play again
 )
 
 // linkStats is what the citizen's page measures of what it receives.
@@ -175,6 +177,18 @@ func (l *link) set(rateKbit, lossPct int, delay time.Duration) error {
 	l.down.Set(delay, float64(lossPct)/100)
 	l.up.Set(delay, 0)
 	return nil
+}
+
+// uplinkBytes is what the server has received from p's media connection.
+func uplinkBytes(srv *server, p *participant) uint64 {
+	for _, r := range srv.mgr.Load().Monitor().Rooms {
+		for _, pm := range r.Participants {
+			if pm.Key == p.id {
+				return pm.BytesIn
+			}
+		}
+	}
+	return 0
 }
 
 // linkLog is the server's last n per-receiver adaptation lines for id.
@@ -447,6 +461,93 @@ func TestWeakLink(t *testing.T) {
 			return !s.Paused, "video still paused after the link recovered", nil
 		}); err != nil {
 			fatal(t, srv, parts, "%v\nserver's view:\n%s", err, linkLog(srv, citizen.id, 12))
+		}
+	})
+
+	// (d) The link goes away for a while (a tunnel, a handover between
+	// cells) and comes back: the page says the connection is unstable while
+	// it is gone, and afterwards the call goes on by itself — the citizen's
+	// picture and sound play again and the server receives the citizen's
+	// camera again — without the citizen doing anything.
+	t.Run("outage", func(t *testing.T) {
+		if err := l.queueRules(); err != nil {
+			t.Fatal(err)
+		}
+		before := read()
+		upBefore := uplinkBytes(srv, citizen)
+		l.down.Set(0, 1)
+		l.up.Set(0, 1)
+		cut := time.Now()
+		// Both pages are watched through the outage: the citizen's says the
+		// connection is interrupted, the advisor's status panel marks the
+		// citizen so.
+		var citizenSaid, advisorSaw time.Duration
+		var citizenText, advisorText string
+		interrupted := fmt.Sprintf(`(() => { const li = document.querySelector('#conn-status li[data-participant="%s"]');
+			return li ? (li.dataset.interrupted ? 'interrupted: ' : 'ok: ') + li.textContent : 'no status for the citizen'; })()`, citizen.id)
+		for time.Since(cut) < outage {
+			time.Sleep(250 * time.Millisecond) // sampling both pages through the outage
+			if citizenSaid == 0 {
+				citizenText, _ = eval[string](citizen.b, `window.nahbar.state + ': ' + document.getElementById('status').textContent`)
+				if strings.HasPrefix(citizenText, "reconnecting") {
+					citizenSaid = time.Since(cut)
+				}
+			}
+			if advisorSaw == 0 {
+				advisorText, _ = eval[string](advisor.b, interrupted)
+				if strings.HasPrefix(advisorText, "interrupted") {
+					advisorSaw = time.Since(cut)
+				}
+			}
+		}
+		l.down.Set(0, 0)
+		l.up.Set(0, 0)
+		restored := time.Now()
+		if citizenSaid == 0 {
+			t.Errorf("during a %v outage the citizen's page does not say the connection is interrupted: %q", outage, citizenText)
+		} else {
+			t.Logf("%v into the outage the citizen's page says %q", citizenSaid.Round(100*time.Millisecond), citizenText)
+		}
+		if advisorSaw == 0 {
+			t.Errorf("during a %v outage the advisor's status panel does not mark the citizen: %q", outage, advisorText)
+		} else {
+			t.Logf("%v into the outage the advisor's status panel says %q", advisorSaw.Round(100*time.Millisecond), advisorText)
+		}
+		// Back: frames decoded again, steadily, and the server hears the citizen.
+		last, lastUp := read(), uplinkBytes(srv, citizen)
+		steadySince := time.Time{}
+		if err := poll(outageRecovery, 250*time.Millisecond, func() (bool, string, error) {
+			cur, up := read(), uplinkBytes(srv, citizen)
+			moving := cur.Frames > last.Frames && up > lastUp
+			switch {
+			case !moving:
+				steadySince = time.Time{}
+			case steadySince.IsZero():
+				steadySince = time.Now()
+			}
+			last, lastUp = cur, up
+			st, _ := eval[string](citizen.b, `window.nahbar.state`)
+			adv, _ := eval[string](advisor.b, interrupted)
+			return st == "connected" && strings.HasPrefix(adv, "ok") && !steadySince.IsZero() && time.Since(steadySince) >= time.Second,
+				fmt.Sprintf("citizen's page %s, %d frames decoded, %d bytes from the citizen; advisor's panel %q", st, cur.Frames, up, adv), nil
+		}); err != nil {
+			fatal(t, srv, parts, "after a %v outage the call does not resume within %v: %v\nserver's view:\n%s", outage, outageRecovery, err, linkLog(srv, citizen.id, 12))
+		}
+		t.Logf("after the link came back: frames decoded and the citizen's media arriving again from %v on, the citizen's page connected and the advisor's panel clear at %v (before the outage: %d frames, %d bytes of uplink)",
+			steadySince.Sub(restored).Round(100*time.Millisecond), time.Since(restored).Round(100*time.Millisecond), before.Frames, upBefore)
+		a := read()
+		level := toneLevel(t, srv, parts, citizen, advisor.tone)
+		b := read()
+		concealed := 0.0
+		if d := b.Samples - a.Samples; d > 0 {
+			concealed = (b.Concealed - a.Concealed) / d
+		}
+		t.Logf("after the outage: 440 Hz at +%.1f dB, concealed %.2f %%", level, 100*concealed)
+		if level < heardDB {
+			t.Errorf("after the outage the advisor's tone is at +%.1f dB, want ≥ +%.0f dB", level, heardDB)
+		}
+		if concealed >= maxConcealedShare {
+			t.Errorf("after the outage audio concealed %.2f %% of samples, want < %.0f %%", 100*concealed, 100*maxConcealedShare)
 		}
 	})
 

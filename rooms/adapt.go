@@ -208,6 +208,7 @@ func (r *Room) setQuality(p *Participant, mode string, budget float64) {
 
 // sampleUsage records what every receiver was sent so far (room loop, every second).
 func (r *Room) sampleUsage(now time.Time) {
+	changed := false
 	for _, p := range r.parts {
 		rx := p.rx
 		if rx.vdown == nil {
@@ -216,8 +217,22 @@ func (r *Room) sampleUsage(now time.Time) {
 		rx.usage.add(now, rx.vdown.bytes.Load()+rx.adown.bytes.Load())
 		rx.frames.add(now, rx.vdown.frames.Load())
 		rx.up.add(now, p.upBytes.Load())
+		if h := p.upBytes.Load() + p.rtcpIn.Load(); h != rx.heard {
+			rx.heard, rx.heardAt = h, now
+		}
+		if silent := rx.interrupted(now); silent != rx.silent {
+			rx.silent, changed = silent, true
+			if silent {
+				p.log.Info("connection interrupted: nothing received", "for", now.Sub(rx.heardAt))
+			} else {
+				p.log.Info("connection back")
+			}
+		}
 		rx.sent.add(now, rx.vdown.payload.Load()+rx.adown.payload.Load())
 		r.noteJoined(p)
+	}
+	if changed {
+		r.sendStatus() // the advisors learn of a lost or returned link now, not at the next status
 	}
 }
 

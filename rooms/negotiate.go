@@ -234,6 +234,7 @@ func (p *Participant) readRTCP(s *webrtc.RTPSender, d *downTrack) {
 			}
 			return
 		}
+		p.rtcpIn.Add(1)
 		if attrs == nil {
 			attrs = interceptor.Attributes{}
 		}

@@ -60,6 +60,7 @@ type Participant struct {
 	bwe         cc.BandwidthEstimator // GCC for what the server sends this participant; nil if unavailable
 	link        linkStats             // loss and RTT from the participant's receiver reports
 	upBytes     atomic.Uint64         // RTP bytes received from the participant
+	rtcpIn      atomic.Uint64         // RTCP reads from the participant: with upBytes, a sign of life
 	device      atomic.Pointer[DeviceStatus]
 	screenMid   atomic.Pointer[string] // the transceiver the client announced as its screen
 	camera      atomic.Bool            // a camera track is being read

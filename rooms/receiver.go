@@ -36,6 +36,12 @@ type receiver struct {
 	frames rateWindow // video frames sent to it
 	up     rateWindow // bytes received from it
 	sent   rateWindow // RTP payload sent to it
+
+	// heard counts what arrived from the participant (RTP bytes and RTCP
+	// reads) at heardAt, the last sample in which it grew.
+	heard   uint64
+	heardAt time.Time
+	silent  bool // interrupted at the last sample
 }
 
 func newReceiver(now time.Time) *receiver {
@@ -48,6 +54,19 @@ func newReceiver(now time.Time) *receiver {
 		up:     newRateWindow(usageWindow),
 		sent:   newRateWindow(usageWindow),
 	}
+}
+
+// silentAfter is how long nothing at all may arrive from a connected
+// participant before the advisor is told its connection is interrupted.
+// Everyone who receives anything sends congestion feedback several times a
+// second (audio at silence too: DTX keeps 2.5 packets a second), so 3 s of
+// nothing is a link gone, seconds before ICE gives up on it (5 s, then the
+// grace of Config.ICEGrace).
+const silentAfter = 3 * time.Second
+
+// interrupted reports that a participant that was heard has gone silent.
+func (rx *receiver) interrupted(now time.Time) bool {
+	return rx.heard > 0 && now.Sub(rx.heardAt) >= silentAfter
 }
 
 // cap is the best level the receiver's own choice allows.

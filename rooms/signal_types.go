@@ -39,4 +39,7 @@ type ConnectionStatus struct {
 	Device        *DeviceStatus `json:"device,omitempty"`     // from device_status
 	Mode          string        `json:"mode,omitempty"`       // its quality choice
 	Reconnects    int           `json:"reconnects,omitempty"` // ICE recoveries
+	// Nothing has arrived from it for a few seconds: its link is gone,
+	// perhaps for a moment (a tunnel); the call goes on when it is back.
+	Interrupted bool `json:"interrupted,omitempty"`
 }

@@ -45,6 +45,7 @@ func (r *Room) connectionStatus(p *Participant) ConnectionStatus {
 		Device:      p.device.Load(),
 		Mode:        rx.mode,
 		Reconnects:  int(p.reconnects.Load()),
+		Interrupted: rx.silent,
 	}
 	if p.client != (ClientInfo{}) {
 		c := p.client

@@ -67,7 +67,7 @@ var callTexts = []string{"loading", "check_all_ok", "call_connected", "call_reco
 	"call_chat_placeholder", "call_chat_send", "call_chat_empty", "call_chat_delete", "call_raise_hand",
 	"call_lower_hand", "call_hands", "call_hand_raised_note", "call_promote", "call_demote", "call_mute_all",
 	"call_promoted", "call_demoted", "call_muted_by_advisor", "call_status_title",
-	"call_tier_high", "call_tier_medium", "call_tier_low", "call_tier_audio",
+	"call_tier_high", "call_tier_medium", "call_tier_low", "call_tier_audio", "call_tier_interrupted", "call_interrupted",
 	// The roster's notes in the page's language.
 	"call_you", "call_participant", "call_note_mic_off", "call_note_camera_off",
 	// Errors: the server's codes and the browser's camera and microphone.

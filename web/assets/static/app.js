@@ -61,6 +61,7 @@
     reconnectTimer: 0,
     queue: Promise.resolve(),
     makingOffer: false,
+    stalled: false, // nothing has arrived for a while (watchArrivals)
     // What the page knows of its devices, for device_status.
     device: { camera: publishes ? 'unknown' : 'off', microphone: publishes ? 'unknown' : 'off', details: '' },
   };
@@ -373,6 +374,8 @@
     closePeer();
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     s.pc = pc;
+    s.stalled = false;
+    watchArrivals(pc);
     s.pendingCandidates = [];
 
     const direction = publishes ? 'sendrecv' : 'recvonly';
@@ -402,11 +405,10 @@
       switch (pc.connectionState) {
         case 'connected':
           s.reconnects = 0;
-          setState('connected', texts.call_connected ? texts.call_connected + ' ' + texts.call_recording_notice
-            : 'You are connected.' + (publishes ? ' Others can see and hear you.' : '') + ' Recording is prohibited.');
+          setState('connected', connectedText());
           break;
         case 'disconnected':
-          setState('reconnecting', tr('call_reconnecting', 'The connection is unstable. Please wait…'));
+          setState('reconnecting', interruptedText());
           break;
         case 'failed':
           reconnect(tr('call_reconnecting', 'The connection was lost. Reconnecting…'));
@@ -568,6 +570,61 @@
         el.sound.hidden = false; // autoplay refused: let the user start sound
       });
     }
+  }
+
+  function connectedText() {
+    return texts.call_connected ? texts.call_connected + ' ' + texts.call_recording_notice
+      : 'You are connected.' + (publishes ? ' Others can see and hear you.' : '') + ' Recording is prohibited.';
+  }
+
+  function interruptedText() {
+    return tr('call_interrupted', 'The connection is interrupted. Please wait: the call goes on by itself as soon as it is back.');
+  }
+
+  // A link that drops (a tunnel, a handover between cells) shows first as
+  // nothing arriving, seconds before the browser calls the connection
+  // disconnected: after STALL_MS without a packet the page says so, and
+  // says connected again when packets flow. The server sends a few packets
+  // a second even in silence with the video paused (Opus DTX), so quiet is
+  // not mistaken for a lost link.
+  const STALL_MS = 2000;
+  function watchArrivals(pc) {
+    let last = 0;
+    let since = Date.now();
+    const timer = setInterval(async () => {
+      if (s.pc !== pc) {
+        clearInterval(timer);
+        return;
+      }
+      let n = 0;
+      try {
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === 'inbound-rtp') {
+            n += r.packetsReceived || 0;
+          }
+        });
+      } catch (err) {
+        return; // closed meanwhile
+      }
+      if (s.pc !== pc) {
+        return;
+      }
+      if (n !== last) {
+        last = n;
+        since = Date.now();
+        if (s.stalled) {
+          s.stalled = false;
+          if (s.state === 'reconnecting' && pc.connectionState === 'connected') {
+            setState('connected', connectedText());
+          }
+        }
+        return;
+      }
+      if (!s.stalled && last > 0 && s.state === 'connected' && Date.now() - since >= STALL_MS) {
+        s.stalled = true;
+        setState('reconnecting', interruptedText());
+      }
+    }, 1000);
   }
 
   function closePeer() {

@@ -403,7 +403,10 @@ window.nahbarFeatures = function (api) {
       li.tabIndex = 0;
       li.className = 'conn';
       li.dataset.participant = c.participant_id || '';
-      const tier = c.video_paused ? 'audio' : (c.tier || '');
+      if (c.interrupted) {
+        li.dataset.interrupted = 'true';
+      }
+      const tier = c.interrupted ? 'interrupted' : (c.video_paused ? 'audio' : (c.tier || ''));
       const bars = document.createElement('span');
       bars.className = 'bars';
       bars.dataset.bars = String(tierBars[tier] || 0);
