@@ -299,6 +299,58 @@ func TestStatusAndSummary(t *testing.T) {
 	}
 }
 
+// TestOutageMarksInterrupted: the advisors' status marks a participant the
+// server hears nothing from as interrupted, and clears the mark when it is
+// heard again, without ending its session; a receive-only attendee, which
+// sends nothing but feedback, is never marked.
+func TestOutageMarksInterrupted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	s := startServer(t, nil)
+	a := s.dial(t, ctx, "outage", "a", rooms.RoleAdvisor, testpeer.Options{Colour: red})
+	b := s.dial(t, ctx, "outage", "b", rooms.RoleCitizen, testpeer.Options{Colour: blue})
+	c := s.dial(t, ctx, "outage", "c", rooms.RoleAttendee, testpeer.Options{})
+	entry := func(id string) (testpeer.ConnectionStatus, bool) {
+		st, _ := a.Status()
+		for _, e := range st {
+			if e.ParticipantID == id {
+				return e, true
+			}
+		}
+		return testpeer.ConnectionStatus{}, false
+	}
+	waitFor(t, ctx, a, "b's and c's status", func() bool {
+		eb, okb := entry(b.ID())
+		_, okc := entry(c.ID())
+		return okb && okc && eb.UpKbps > 0
+	})
+	// Quiet is not lost: for longer than silentAfter (3 s) plus a status
+	// period, nobody is marked.
+	for end := time.Now().Add(6 * time.Second); time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond) // sampling the status messages
+		for _, p := range []*testpeer.Peer{a, b, c} {
+			if e, _ := entry(p.ID()); e.Interrupted {
+				t.Fatalf("%s marked interrupted while connected: %+v", e.Name, e)
+			}
+		}
+	}
+
+	cut := time.Now()
+	b.CutNetwork()
+	waitFor(t, ctx, a, "b marked interrupted", func() bool { e, _ := entry(b.ID()); return e.Interrupted })
+	t.Logf("b marked interrupted %v after its network was cut", time.Since(cut).Round(100*time.Millisecond))
+	if e, _ := entry(c.ID()); e.Interrupted {
+		t.Errorf("c marked interrupted with b: %+v", e)
+	}
+	back := time.Now()
+	b.RestoreNetwork()
+	waitFor(t, ctx, a, "b's mark cleared", func() bool { e, _ := entry(b.ID()); return !e.Interrupted })
+	t.Logf("b's mark cleared %v after its network came back", time.Since(back).Round(100*time.Millisecond))
+	if r, closed := b.Bye(); closed || r != "" {
+		t.Errorf("b's session ended (%q) by a short outage", r)
+	}
+}
+
 // TestManyAttendees: a presenter and 100 light receive-only attendees (30
 // under -race, where pion's DTLS and SRTP are ~20x slower). Encoders are per
 // (view, tier), never per attendee: with 10 attendees and with 100 the

@@ -77,3 +77,6 @@ func (c *cuttableConn) WriteToUDP(p []byte, addr *net.UDPAddr) (int, error) {
 // CutNetwork drops all of the peer's media traffic from now on, without
 // closing its PeerConnection or its signalling socket.
 func (p *Peer) CutNetwork() { p.netCut.Store(true) }
+
+// RestoreNetwork lets the traffic pass again (out of the tunnel).
+func (p *Peer) RestoreNetwork() { p.netCut.Store(false) }

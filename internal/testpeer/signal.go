@@ -124,6 +124,7 @@ type ConnectionStatus struct {
 	Device        *DeviceStatus `json:"device,omitempty"`
 	Mode          string        `json:"mode,omitempty"`
 	Reconnects    int           `json:"reconnects,omitempty"`
+	Interrupted   bool          `json:"interrupted,omitempty"`
 }
 
 // Usage is the last usage message: the tier received and the data it costs.
