@@ -42,7 +42,7 @@ func newMediaCollector(src Source) *mediaCollector {
 		rooms:     d("rooms", "Calls in progress on this node."),
 		parts:     d("participants", "Connected participants by role.", "role"),
 		encoders:  d("encoders", "Running shared encoders by tier and codec (opus: audio mixes).", "tier", "codec"),
-		receivers: d("receivers", "Receivers by the tier they get.", "tier"),
+		receivers: d("receivers", "Receivers by the tier they get (interrupted: nothing heard from them for 3 s).", "tier"),
 		capacity:  d("capacity_rooms", "Concurrent calls this node is configured to host."),
 		bytesIn:   d("media_received_bytes_total", "RTP bytes received from participants."),
 		bytesOut:  d("media_sent_bytes_total", "RTP bytes sent to participants, as on the wire."),
@@ -155,5 +155,5 @@ func (c *mediaCollector) Collect(ch chan<- prometheus.Metric) {
 // a series rather than a gap.
 var (
 	Roles = []string{"advisor", "citizen", "interpreter", "guardian", "counsel", "attendee"}
-	Tiers = []string{"high", "medium", "low", "audio"}
+	Tiers = []string{"high", "medium", "low", "audio", "interrupted"}
 )

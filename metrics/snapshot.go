@@ -32,7 +32,7 @@ type Room struct {
 type Participant struct {
 	Key           string // unique within its room while connected
 	Role          string
-	Tier          string // "high", "medium", "low", "audio"; "" before media
+	Tier          string // "high", "medium", "low", "audio", "interrupted" (link gone); "" before media
 	Codec         string // video codec sent to them
 	RTTSeconds    float64
 	LossFraction  float64 // 0..1

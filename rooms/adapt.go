@@ -221,6 +221,10 @@ func (r *Room) sampleUsage(now time.Time) {
 			rx.heard, rx.heardAt = h, now
 		}
 		if silent := rx.interrupted(now); silent != rx.silent {
+			r.call.tierTime(p, rx.level, now) // the time until now belongs to the state before ...
+			if silent {
+				r.call.backdate(p, rx.level, rx.heardAt) // ... but the link was gone since the last thing heard
+			}
 			rx.silent, changed = silent, true
 			if silent {
 				p.log.Info("connection interrupted: nothing received", "for", now.Sub(rx.heardAt))

@@ -302,11 +302,13 @@ func TestStatusAndSummary(t *testing.T) {
 // TestOutageMarksInterrupted: the advisors' status marks a participant the
 // server hears nothing from as interrupted, and clears the mark when it is
 // heard again, without ending its session; a receive-only attendee, which
-// sends nothing but feedback, is never marked.
+// sends nothing but feedback, is never marked. The call record counts the
+// outage as the interrupted share.
 func TestOutageMarksInterrupted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	s := startServer(t, nil)
+	summaries := make(chan rooms.CallSummary, 1)
+	s := startServer(t, func(c *rooms.Config) { c.OnCallEnd = func(cs rooms.CallSummary) { summaries <- cs } })
 	a := s.dial(t, ctx, "outage", "a", rooms.RoleAdvisor, testpeer.Options{Colour: red})
 	b := s.dial(t, ctx, "outage", "b", rooms.RoleCitizen, testpeer.Options{Colour: blue})
 	c := s.dial(t, ctx, "outage", "c", rooms.RoleAttendee, testpeer.Options{})
@@ -348,6 +350,21 @@ func TestOutageMarksInterrupted(t *testing.T) {
 	t.Logf("b's mark cleared %v after its network came back", time.Since(back).Round(100*time.Millisecond))
 	if r, closed := b.Bye(); closed || r != "" {
 		t.Errorf("b's session ended (%q) by a short outage", r)
+	}
+	for _, p := range []*testpeer.Peer{c, b, a} {
+		if err := p.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case cs := <-summaries:
+		// b was gone ~4 s of three receivers' ~3 × 15 s.
+		t.Logf("tier shares %v", cs.TierShares)
+		if got := cs.TierShares["interrupted"]; got <= 0.05 || got >= 0.3 {
+			t.Errorf("interrupted share %.3f of the call record, want b's outage (~0.1)", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("no call summary")
 	}
 }
 

@@ -25,7 +25,7 @@ type RoomMonitor struct {
 type ParticipantMonitor struct {
 	Key   string // unique within the room while connected (the mixer's id)
 	Role  Role
-	Tier  string // "high", "medium", "low" or "audio"
+	Tier  string // "high", "medium", "low" or "audio"; "interrupted" while its link is gone
 	Codec string // the video codec sent to them: "vp8" or "h264"
 	// From their receiver reports; zero before the first.
 	RTT          time.Duration
@@ -84,6 +84,9 @@ func (r *Room) monitor() RoomMonitor {
 		}
 		if rx := p.rx; rx != nil {
 			pm.Tier = rx.level.name()
+			if rx.silent {
+				pm.Tier = tierInterrupted // its link is gone: it gets nothing for now
+			}
 			pm.Codec = rx.codec.String()
 			if rx.vdown != nil {
 				pm.BytesOut += rx.vdown.bytes.Load()

@@ -98,7 +98,8 @@ type CallSummary struct {
 	// and role counts once, and as a reconnect).
 	Participants map[Role]int
 	// TierShares is the share (0..1) of all receivers' time spent on each
-	// tier: "high", "medium", "low" and "audio" (AudioOnlyTier).
+	// tier: "high", "medium", "low" and "audio" (AudioOnlyTier), and
+	// "interrupted" for the time a receiver's link was gone.
 	TierShares   map[string]float64
 	WorstRTT     time.Duration
 	WorstLossPct float64
@@ -137,16 +138,39 @@ func (c *callStats) left(p *Participant, now time.Time) {
 	delete(c.lastTier, p)
 }
 
-// tierTime adds the time since p was last counted to level l's share.
+// tierInterrupted is the call record's share of receiver time in which the
+// receiver's link was gone (receiver.silent), whatever its tier.
+const tierInterrupted = "interrupted"
+
+// tierTime adds the time since p was last counted to level l's share, or to
+// the interrupted share while p's link is gone.
 func (c *callStats) tierTime(p *Participant, l level, now time.Time) {
 	if p.rx == nil || p.rx.vdown == nil {
 		c.lastTier[p] = now // not receiving yet
 		return
 	}
+	name := l.name()
+	if p.rx.silent {
+		name = tierInterrupted
+	}
 	if last, ok := c.lastTier[p]; ok && now.After(last) {
-		c.tierTimes[l.name()] += now.Sub(last)
+		c.tierTimes[name] += now.Sub(last)
 	}
 	c.lastTier[p] = now
+}
+
+// backdate moves p's time since from, counted already as level l (tierTime
+// runs every 500 ms), to the interrupted share: the link was gone since then
+// but is only called so after silentAfter. Were the level changed within
+// that span, l gives up at most what it has.
+func (c *callStats) backdate(p *Participant, l level, from time.Time) {
+	last, ok := c.lastTier[p]
+	if !ok || !last.After(from) {
+		return
+	}
+	d := min(last.Sub(from), c.tierTimes[l.name()])
+	c.tierTimes[l.name()] -= d
+	c.tierTimes[tierInterrupted] += d
 }
 
 func (c *callStats) observe(s ConnectionStatus) {

@@ -150,7 +150,7 @@ func (c *console) statsSections(ctx *gin.Context, tenantID uint, f statsFilter, 
 	qt := statTable{ID: "quality", Caption: T("console.stats.quality.title"),
 		Head: []string{T("console.stats.col.measure"), T("console.stats.col.value")}}
 	var tiers []share
-	for _, tier := range []string{"high", "medium", "low", "audio"} {
+	for _, tier := range []string{"high", "medium", "low", "audio", "interrupted"} {
 		name := T("console.stats.tier." + tier)
 		qt.Rows = append(qt.Rows, []string{name, pct(cs.TierShares[tier])})
 		tiers = append(tiers, share{Label: name, Value: cs.TierShares[tier]})
