@@ -219,6 +219,11 @@
 
   function connect() {
     clearTimeout(s.reconnectTimer);
+    // A new connection gets a new message queue: a step of the connection
+    // given up that never settles must not hold the new one's messages back
+    // (the page would wait in "reconnecting" for ever). connect runs at
+    // least 500 ms after stopCall, by when a step that does settle has.
+    s.queue = Promise.resolve();
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(proto + '//' + location.host + '/ws');
     s.ws = ws;
