@@ -53,14 +53,14 @@ func TestScreenShare(t *testing.T) {
 	if err := a.StopScreen(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, b, "b's grid again", func() bool {
+	// One condition on one picture: the layout and a decoded frame arrive
+	// apart, and the frame read after the grid showed could be an older one.
+	waitFor(t, ctx, b, "b's grid again, without the screen", func() bool {
 		l, _ := b.Layout()
 		ok, _ := pictureShows(b, map[string]color.RGBA{a.ID(): red, c.ID(): yellowish}, &blue)
-		return ok && !hasScreenCell(l)
+		_, green := findColour(b.Picture(), screenGreen)
+		return ok && !hasScreenCell(l) && !green
 	})
-	if _, found := findColour(b.Picture(), screenGreen); found {
-		t.Errorf("the screen is still visible after screen_stop")
-	}
 }
 
 var yellowish = color.RGBA{230, 220, 40, 255}
