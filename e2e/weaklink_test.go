@@ -465,10 +465,11 @@ func TestWeakLink(t *testing.T) {
 	})
 
 	// (d) The link goes away for a while (a tunnel, a handover between
-	// cells) and comes back: the page says the connection is unstable while
-	// it is gone, and afterwards the call goes on by itself — the citizen's
-	// picture and sound play again and the server receives the citizen's
-	// camera again — without the citizen doing anything.
+	// cells) and comes back: while it is gone the citizen's page says the
+	// connection is interrupted and the advisor's panel marks the citizen;
+	// afterwards the call goes on by itself — sound first, then the picture,
+	// and the server receives the citizen's camera again — without the
+	// citizen doing anything.
 	t.Run("outage", func(t *testing.T) {
 		if err := l.queueRules(); err != nil {
 			t.Fatal(err)
@@ -513,7 +514,7 @@ func TestWeakLink(t *testing.T) {
 		} else {
 			t.Logf("%v into the outage the advisor's status panel says %q", advisorSaw.Round(100*time.Millisecond), advisorText)
 		}
-		// Back: frames decoded again, steadily, and the server hears the citizen.
+		// Back: sound arrives again, steadily, and the server hears the citizen.
 		last, lastUp := read(), uplinkBytes(srv, citizen)
 		steadySince := time.Time{}
 		if err := poll(outageRecovery, 250*time.Millisecond, func() (bool, string, error) {

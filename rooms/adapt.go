@@ -216,21 +216,20 @@ func (r *Room) sampleUsage(now time.Time) {
 		}
 		rx.usage.add(now, rx.vdown.bytes.Load()+rx.adown.bytes.Load())
 		rx.frames.add(now, rx.vdown.frames.Load())
-		rx.up.add(now, p.upBytes.Load())
-		if h := p.upBytes.Load() + p.rtcpIn.Load(); h != rx.heard {
+		up := p.upBytes.Load()
+		rx.up.add(now, up)
+		if h := up + p.rtcpIn.Load(); h != rx.heard {
 			rx.heard, rx.heardAt = h, now
 		}
 		if silent := rx.interrupted(now); silent != rx.silent {
 			r.call.tierTime(p, rx.level, now) // the time until now belongs to the state before ...
 			if silent {
 				r.call.backdate(p, rx.level, rx.heardAt) // ... but the link was gone since the last thing heard
-			}
-			rx.silent, changed = silent, true
-			if silent {
 				p.log.Info("connection interrupted: nothing received", "for", now.Sub(rx.heardAt))
 			} else {
 				p.log.Info("connection back")
 			}
+			rx.silent, changed = silent, true
 		}
 		rx.sent.add(now, rx.vdown.payload.Load()+rx.adown.payload.Load())
 		r.noteJoined(p)

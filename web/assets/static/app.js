@@ -61,7 +61,6 @@
     reconnectTimer: 0,
     queue: Promise.resolve(),
     makingOffer: false,
-    stalled: false, // nothing has arrived for a while (watchArrivals)
     // What the page knows of its devices, for device_status.
     device: { camera: publishes ? 'unknown' : 'off', microphone: publishes ? 'unknown' : 'off', details: '' },
   };
@@ -379,7 +378,6 @@
     closePeer();
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     s.pc = pc;
-    s.stalled = false;
     watchArrivals(pc);
     s.pendingCandidates = [];
 
@@ -596,6 +594,7 @@
   function watchArrivals(pc) {
     let last = 0;
     let since = Date.now();
+    let stalled = false;
     const timer = setInterval(async () => {
       if (s.pc !== pc) {
         clearInterval(timer);
@@ -617,16 +616,16 @@
       if (n !== last) {
         last = n;
         since = Date.now();
-        if (s.stalled) {
-          s.stalled = false;
+        if (stalled) {
+          stalled = false;
           if (s.state === 'reconnecting' && pc.connectionState === 'connected') {
             setState('connected', connectedText());
           }
         }
         return;
       }
-      if (!s.stalled && last > 0 && s.state === 'connected' && Date.now() - since >= STALL_MS) {
-        s.stalled = true;
+      if (!stalled && last > 0 && s.state === 'connected' && Date.now() - since >= STALL_MS) {
+        stalled = true;
         setState('reconnecting', interruptedText());
       }
     }, 1000);
